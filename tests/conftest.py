@@ -1,0 +1,50 @@
+"""Shared fixtures: small digits data and the optional course files."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+EX4_WEIGHTS = SHARED / "data" / "ex4weights.mat"
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """sklearn's 8x8 digits scaled to [0, 1]."""
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+@pytest.fixture(scope="session")
+def small_digits(digits):
+    """A 300-sample stratified slice of the digits, for quick fits."""
+    X, y = digits
+    rng = np.random.default_rng(0)
+    index = np.concatenate(
+        [rng.choice(np.flatnonzero(y == k), 30, replace=False) for k in range(10)]
+    )
+    return X[index], y[index]
+
+
+@pytest.fixture(scope="session")
+def ex4_dir():
+    """Directory holding the course's ex4data1.mat and ex4weights.mat."""
+    directory = os.environ.get("SKNN_DIGITS_EX4_DIR")
+    if not directory:
+        pytest.skip("SKNN_DIGITS_EX4_DIR is not set: the course's ex4 data files are not available")
+    path = Path(directory)
+    for name in ("ex4data1.mat", "ex4weights.mat"):
+        if not (path / name).is_file():
+            pytest.skip(f"SKNN_DIGITS_EX4_DIR={directory} has no {name}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def course_weights_file():
+    """The course's pretrained weights from ../shared (absent in a lone clone)."""
+    if not EX4_WEIGHTS.is_file():
+        pytest.skip(f"{EX4_WEIGHTS} is absent: the project was cloned without ../shared")
+    return EX4_WEIGHTS

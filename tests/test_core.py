@@ -1,0 +1,194 @@
+"""Tests of sknn_digits.core: cost, gradient, layout, numerical care."""
+
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from sknn_digits.core import (
+    ACTIVATIONS,
+    forward,
+    loss_and_gradient,
+    n_params,
+    roll,
+    sigmoid,
+    softplus,
+    unpack,
+    unroll,
+)
+from sknn_digits.gradient_check import numerical_gradient, relative_difference
+from sknn_digits.initialization import initial_params
+
+
+def _problem(layer_sizes, m=7, output="logistic", seed=0, multilabel=False):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(m, layer_sizes[0]))
+    k = layer_sizes[-1]
+    if multilabel or k == 1:
+        Y = (rng.random((m, k)) < 0.5).astype(float)
+    else:
+        Y = np.eye(k)[rng.integers(0, k, m)]
+    params = rng.uniform(-1, 1, n_params(layer_sizes))
+    return params, X, Y
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+@pytest.mark.parametrize("hidden", [(5,), (4, 3), (3, 4, 2)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_gradient_matches_central_differences(activation, output, hidden, weighted):
+    layer_sizes = (4, *hidden, 3)
+    params, X, Y = _problem(layer_sizes)
+    sample_weight = np.random.default_rng(1).uniform(0.1, 3, X.shape[0]) if weighted else None
+
+    def cost(p):
+        return loss_and_gradient(p, layer_sizes, X, Y, 0.7, activation, output, sample_weight)
+
+    _, grad = cost(params)
+    numerical = numerical_gradient(cost, params, epsilon=1e-5)
+    assert relative_difference(numerical, grad) < 1e-7
+
+
+def _slow_cost(params, layer_sizes, X, Y, alpha, activation, output, sample_weight):
+    """Per-sample loop straight from the definitions (notebook 001's idea)."""
+    g = {"logistic": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
+         "relu": lambda z: np.maximum(z, 0)}[activation]
+    thetas = roll(params, layer_sizes)
+    w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
+    total = 0.0
+    for x, y, weight in zip(X, Y, w):
+        a = x
+        for theta in thetas[:-1]:
+            a = g(theta @ np.concatenate(([1.0], a)))
+        z = thetas[-1] @ np.concatenate(([1.0], a))
+        if output == "logistic":
+            h = 1 / (1 + np.exp(-z))
+            total += weight * np.sum(-y * np.log(h) - (1 - y) * np.log(1 - h))
+        else:
+            h = np.exp(z) / np.exp(z).sum()
+            total += weight * -np.sum(y * np.log(h))
+    penalty = sum(np.sum(theta[:, 1:] ** 2) for theta in thetas)
+    return total / w.sum() + alpha / (2 * w.sum()) * penalty
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cost_matches_per_sample_loop(activation, output, weighted):
+    layer_sizes = (5, 4, 3, 3)
+    params, X, Y = _problem(layer_sizes, m=9, seed=3)
+    sw = np.arange(1.0, 10.0) if weighted else None
+    J, _ = loss_and_gradient(params, layer_sizes, X, Y, 1.3, activation, output, sw)
+    expected = _slow_cost(params, layer_sizes, X, Y, 1.3, activation, output, sw)
+    assert J == pytest.approx(expected, rel=1e-12)
+
+
+def test_integer_weights_equal_repeated_samples():
+    layer_sizes = (3, 4, 2)
+    params, X, Y = _problem(layer_sizes, m=5, multilabel=True)
+    counts = np.array([1, 0, 3, 2, 1])
+    J_w, g_w = loss_and_gradient(params, layer_sizes, X, Y, 0.5, sample_weight=counts)
+    J_r, g_r = loss_and_gradient(
+        params, layer_sizes, X.repeat(counts, axis=0), Y.repeat(counts, axis=0), 0.5
+    )
+    assert J_w == pytest.approx(J_r, rel=1e-13)
+    np.testing.assert_allclose(g_w, g_r, rtol=1e-11, atol=1e-15)
+
+
+def test_penalty_leaves_biases_alone():
+    layer_sizes = (3, 2, 2)
+    params, X, Y = _problem(layer_sizes)
+    J0, g0 = loss_and_gradient(params, layer_sizes, X, Y, 0.0)
+    J1, g1 = loss_and_gradient(params, layer_sizes, X, Y, 2.0)
+    thetas = roll(params, layer_sizes)
+    m = X.shape[0]
+    penalty = sum((t[:, 1:] ** 2).sum() for t in thetas)
+    assert J1 - J0 == pytest.approx(2.0 / (2 * m) * penalty)
+    for d0, d1, t in zip(roll(g0, layer_sizes), roll(g1, layer_sizes), thetas):
+        np.testing.assert_allclose(d1[:, 0], d0[:, 0])
+        np.testing.assert_allclose(d1[:, 1:] - d0[:, 1:], 2.0 / m * t[:, 1:])
+
+
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+def test_saturated_network_gives_finite_cost_without_warnings(output):
+    layer_sizes = (2, 3, 3)
+    X = np.array([[1e6, -1e6], [-1e6, 1e6], [1e300, 0.0]])
+    Y = np.eye(3)
+    params = np.random.default_rng(0).uniform(-1e3, 1e3, n_params(layer_sizes))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        J, grad = loss_and_gradient(params, layer_sizes, X, Y, 1.0, "logistic", output)
+    assert np.isfinite(J) and np.all(np.isfinite(grad))
+    assert J > 100  # badly wrong, confident predictions cost a lot: not log(0) = inf
+
+
+def test_softplus_and_sigmoid_at_extremes():
+    z = np.array([-1e308, -800.0, 0.0, 800.0, 1e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(softplus(z), [0.0, 0.0, np.log(2), 800.0, 1e308])
+        np.testing.assert_array_equal(sigmoid(z), [0.0, 0.0, 0.5, 1.0, 1.0])
+
+
+def test_roll_is_inverse_of_unroll_and_uses_octave_order():
+    theta_1 = np.arange(8.0).reshape(2, 4)
+    theta_2 = np.arange(9.0).reshape(3, 3) + 100
+    params = unroll(theta_1, theta_2)
+    # Octave's Theta(:) walks down the columns.
+    np.testing.assert_array_equal(params[:4], [0.0, 4.0, 1.0, 5.0])
+    back = roll(params, (3, 2, 3))
+    np.testing.assert_array_equal(back[0], theta_1)
+    np.testing.assert_array_equal(back[1], theta_2)
+    back[0][0, 0] = -1.0  # views: writing through them changes params
+    assert params[0] == -1.0
+
+
+def test_unpack_views_match_thetas():
+    layer_sizes = (3, 2, 4)
+    params = np.arange(float(n_params(layer_sizes)))
+    coefs, intercepts = unpack(params, layer_sizes)
+    for W, b, theta in zip(coefs, intercepts, roll(params, layer_sizes)):
+        np.testing.assert_array_equal(W, theta[:, 1:].T)
+        np.testing.assert_array_equal(b, theta[:, 0])
+        assert W.flags.c_contiguous and np.shares_memory(W, params)
+
+
+def test_roll_rejects_wrong_length():
+    with pytest.raises(ValueError, match="17 values"):
+        roll(np.zeros(16), (3, 2, 3))
+
+
+def test_sparse_input_gives_dense_result():
+    layer_sizes = (6, 4, 3)
+    params, X, Y = _problem(layer_sizes, m=8)
+    X[X < 0.3] = 0.0
+    dense = loss_and_gradient(params, layer_sizes, X, Y, 0.3)
+    for fmt in (sparse.csr_matrix, sparse.csc_array):
+        J, grad = loss_and_gradient(params, layer_sizes, fmt(X), Y, 0.3)
+        assert J == pytest.approx(dense[0], rel=1e-13)
+        np.testing.assert_allclose(grad, dense[1], rtol=1e-12, atol=1e-15)
+
+
+def test_float32_input_is_computed_in_float32():
+    layer_sizes = (6, 4, 3)
+    params, X, Y = _problem(layer_sizes, m=8)
+    J64, g64 = loss_and_gradient(params, layer_sizes, X, Y, 0.3)
+    X32 = X.astype(np.float32)
+    activations, z = forward(X32, *unpack(params.astype(np.float32), layer_sizes))
+    assert z.dtype == np.float32 and activations[1].dtype == np.float32
+    J32, g32 = loss_and_gradient(params, layer_sizes, X32, Y.astype(np.float32), 0.3)
+    assert J32 == pytest.approx(J64, rel=1e-5)
+    np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-5)
+
+
+def test_forward_pass_matches_explicit_layers():
+    layer_sizes = (3, 4, 2)
+    params = initial_params(layer_sizes, random_state=0)
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    theta_1, theta_2 = roll(params, layer_sizes)
+    a2 = 1 / (1 + np.exp(-(np.hstack([np.ones((5, 1)), X]) @ theta_1.T)))
+    z3 = np.hstack([np.ones((5, 1)), a2]) @ theta_2.T
+    activations, z_out = forward(X, *unpack(params, layer_sizes))
+    np.testing.assert_allclose(activations[1], a2, rtol=1e-14)
+    np.testing.assert_allclose(z_out, z3, rtol=1e-13)

@@ -1,0 +1,360 @@
+"""Tests of BackpropMLPClassifier as a scikit-learn estimator."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.core import loss_and_gradient, unroll
+
+
+@parametrize_with_checks([BackpropMLPClassifier()])
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
+
+
+def test_is_a_classifier():
+    assert is_classifier(BackpropMLPClassifier())
+
+
+def test_grid_search_over_alpha_and_hidden_size_in_a_pipeline(digits):
+    X, y = digits
+    pipe = make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=200, random_state=0))
+    grid = GridSearchCV(
+        pipe,
+        {
+            "backpropmlpclassifier__alpha": [0.1, 1.0],
+            "backpropmlpclassifier__hidden_layer_sizes": [25, (50,)],
+        },
+        cv=StratifiedKFold(5, shuffle=True, random_state=0),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        grid.fit(X, y)
+    assert grid.best_score_ >= 0.97
+    assert grid.cv_results_["mean_test_score"].shape == (4,)
+
+
+def test_cross_val_score(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(BackpropMLPClassifier(max_iter=100, random_state=0), X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.85
+
+
+def test_clone_and_pickle_round_trip(small_digits):
+    X, y = small_digits
+    clf = BackpropMLPClassifier(hidden_layer_sizes=(10,), alpha=0.3, max_iter=50, random_state=0)
+    assert clone(clf).get_params() == clf.get_params()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.fixture(scope="module")
+def fitted(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return BackpropMLPClassifier(hidden_layer_sizes=(12, 8), max_iter=150,
+                                     random_state=0).fit(X, y)
+
+
+def test_fitted_attributes_and_layouts(fitted, small_digits):
+    X, y = small_digits
+    clf = fitted
+    np.testing.assert_array_equal(clf.classes_, np.arange(10))
+    assert clf.n_features_in_ == 64 and clf.n_layers_ == 4 and clf.n_outputs_ == 10
+    assert [W.shape for W in clf.coefs_] == [(64, 12), (12, 8), (8, 10)]
+    assert [b.shape for b in clf.intercepts_] == [(12,), (8,), (10,)]
+    assert [t.shape for t in clf.thetas_] == [(12, 65), (8, 13), (10, 9)]
+    for W, b, theta in zip(clf.coefs_, clf.intercepts_, clf.thetas_):
+        np.testing.assert_array_equal(theta[:, 0], b)
+        np.testing.assert_array_equal(theta[:, 1:], W.T)
+    assert len(clf.loss_curve_) == clf.n_iter_ == 150
+    assert clf.loss_curve_[-1] == pytest.approx(clf.loss_)
+    assert all(a >= b - 1e-12 for a, b in zip(clf.loss_curve_, clf.loss_curve_[1:]))
+    assert isinstance(clf.solver_message_, str) and clf.solver_message_
+
+
+def test_loss_is_the_objective_at_the_returned_weights(fitted, small_digits):
+    X, y = small_digits
+    Y = (y[:, None] == np.arange(10)).astype(float)
+    J, _ = loss_and_gradient(unroll(*fitted.thetas_), (64, 12, 8, 10), X, Y, alpha=1.0)
+    assert fitted.loss_ == pytest.approx(J, rel=1e-10)
+
+
+def test_predict_proba_normalises_sigmoid_units(fitted, small_digits):
+    X, _ = small_digits
+    proba = fitted.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
+    # Independent computation: the sigmoid units, divided by their row sum.
+    a = X
+    for W, b in zip(fitted.coefs_[:-1], fitted.intercepts_[:-1]):
+        a = 1 / (1 + np.exp(-(a @ W + b)))
+    h = 1 / (1 + np.exp(-(a @ fitted.coefs_[-1] + fitted.intercepts_[-1])))
+    np.testing.assert_allclose(proba, h / h.sum(axis=1, keepdims=True), rtol=1e-10)
+    np.testing.assert_allclose(fitted.predict_log_proba(X), np.log(proba), rtol=1e-10)
+    np.testing.assert_array_equal(fitted.predict(X), fitted.classes_[h.argmax(axis=1)])
+
+
+def test_softmax_output_gives_softmax_probabilities(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(output_activation="softmax", max_iter=60,
+                                    random_state=0).fit(X, y)
+    assert clf.out_activation_ == "softmax"
+    a = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
+    z = a @ clf.coefs_[1] + clf.intercepts_[1]
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(clf.predict_proba(X), expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("output_activation", ["logistic", "softmax"])
+def test_binary_string_labels_use_one_sigmoid_unit(small_digits, output_activation):
+    X, y = small_digits
+    labels = np.where(y < 5, "low", "high")
+    clf = BackpropMLPClassifier(output_activation=output_activation, hidden_layer_sizes=5,
+                                max_iter=300, random_state=0).fit(X, labels)
+    assert clf.n_outputs_ == 1 and clf.out_activation_ == "logistic"
+    np.testing.assert_array_equal(clf.classes_, ["high", "low"])
+    proba = clf.predict_proba(X)
+    a = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
+    p_low = 1 / (1 + np.exp(-(a @ clf.coefs_[1] + clf.intercepts_[1])))[:, 0]
+    np.testing.assert_allclose(proba[:, 1], p_low, rtol=1e-10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert clf.score(X, labels) > 0.9
+
+
+def test_multilabel_indicator_targets(small_digits):
+    X, y = small_digits
+    Y = np.column_stack([y % 2 == 0, y >= 5, np.isin(y, [0, 6, 8, 9])]).astype(int)
+    clf = BackpropMLPClassifier(max_iter=300, random_state=0).fit(X, Y)
+    pred = clf.predict(X)
+    assert pred.shape == Y.shape and set(np.unique(pred)) <= {0, 1}
+    proba = clf.predict_proba(X)
+    assert proba.shape == Y.shape and np.all((proba >= 0) & (proba <= 1))
+    np.testing.assert_array_equal(pred, (proba > 0.5).astype(int))
+    assert (pred == Y).mean() > 0.9
+    with pytest.raises(ValueError, match="softmax.*multilabel"):
+        BackpropMLPClassifier(output_activation="softmax").fit(X, Y)
+
+
+@pytest.mark.parametrize("solver", ["L-BFGS-B", "CG", "BFGS", "TNC"])
+def test_every_solver_learns(small_digits, solver):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=60,
+                                    random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.85
+    assert clf.loss_curve_[-1] < clf.loss_curve_[0]
+
+
+def test_convergence_warning_when_max_iter_stops_the_fit(small_digits):
+    X, y = small_digits
+    with pytest.warns(ConvergenceWarning, match="max_iter=5"):
+        BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+
+
+def test_no_convergence_warning_when_solver_converges():
+    X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    y = np.array([0, 0, 1, 1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = BackpropMLPClassifier(hidden_layer_sizes=2, random_state=0).fit(X, y)
+    assert clf.n_iter_ < 400
+
+
+def test_verbose_prints_one_line_per_iteration(small_digits, capsys):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(max_iter=7, verbose=1, random_state=0).fit(X, y)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 7
+    assert lines[-1] == f"Iteration 7, loss = {clf.loss_curve_[-1]:.8f}"
+
+
+def test_silent_by_default(small_digits, capsys):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert capsys.readouterr().out == ""
+
+
+def test_same_random_state_gives_identical_weights(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
+        b = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
+        c = BackpropMLPClassifier(max_iter=20, random_state=4).fit(X, y)
+    for ta, tb in zip(a.thetas_, b.thetas_):
+        np.testing.assert_array_equal(ta, tb)
+    assert not np.array_equal(a.thetas_[0], c.thetas_[0])
+
+
+def test_row_order_does_not_change_the_fit(small_digits):
+    X, y = small_digits
+    order = np.random.default_rng(0).permutation(len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X, y)
+        b = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X[order], y[order])
+    np.testing.assert_array_equal(a.thetas_[0], b.thetas_[0])
+
+
+def test_warm_start_continues_from_previous_weights(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(max_iter=10, warm_start=True, random_state=0).fit(X, y)
+        first_loss = clf.loss_
+        clf.fit(X, y)
+    assert clf.loss_curve_[0] < first_loss + 1e-12
+    with pytest.raises(ValueError, match="same classes"):
+        clf.fit(X[y < 5], y[y < 5])
+
+
+def test_class_weight_and_sample_weight(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = BackpropMLPClassifier(class_weight={0: 3.0}, max_iter=20,
+                                         random_state=0).fit(X, y)
+        explicit = BackpropMLPClassifier(max_iter=20, random_state=0).fit(
+            X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    np.testing.assert_allclose(weighted.thetas_[0], explicit.thetas_[0], rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        balanced = BackpropMLPClassifier(class_weight="balanced", max_iter=20,
+                                         random_state=0).fit(X, y)
+    assert balanced.score(X, y) > 0.5
+
+
+def test_sparse_and_float32_input(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        dense = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X, y)
+        csr = BackpropMLPClassifier(max_iter=30, random_state=0).fit(sparse.csr_matrix(X), y)
+        f32 = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X.astype(np.float32), y)
+    np.testing.assert_allclose(csr.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
+    proba32 = f32.predict_proba(X.astype(np.float32))
+    assert proba32.dtype == np.float32
+    assert (f32.predict(X) == dense.predict(X)).mean() > 0.95
+
+
+def test_feature_names_are_recorded():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [1.0, 0.0, 1.0, 0.0]})
+    clf = BackpropMLPClassifier(hidden_layer_sizes=2, random_state=0).fit(X, [0, 0, 1, 1])
+    np.testing.assert_array_equal(clf.feature_names_in_, ["a", "b"])
+
+
+def test_init_epsilon_auto_and_bounds(small_digits):
+    X, y = small_digits
+    clf = BackpropMLPClassifier(init_epsilon=0.0, max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+        auto = BackpropMLPClassifier(init_epsilon="auto", max_iter=1, random_state=0).fit(X, y)
+    # With zero initial weights every hidden unit stays identical: symmetry.
+    W = clf.coefs_[0]
+    np.testing.assert_allclose(W, W[:, :1] * np.ones((1, W.shape[1])))
+    assert not np.allclose(auto.coefs_[0], auto.coefs_[0][:, :1])
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"alpha": -1.0}, "alpha"),
+        ({"solver": "sgd"}, "solver"),
+        ({"activation": "identity"}, "activation"),
+        ({"output_activation": "linear"}, "output_activation"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"hidden_layer_sizes": (5, 0)}, "hidden_layer_sizes"),
+        ({"hidden_layer_sizes": ()}, "hidden_layer_sizes"),
+        ({"init_epsilon": "big"}, "init_epsilon"),
+        ({"class_weight": "uniform"}, "class_weight"),
+        ({"n_threads": 0}, "n_threads"),
+    ],
+)
+def test_bad_hyper_parameters_are_named_at_fit(small_digits, params, match):
+    X, y = small_digits
+    with pytest.raises(ValueError, match=match):
+        BackpropMLPClassifier(**params).fit(X, y)
+
+
+def test_parameter_error_lists_allowed_values():
+    # Pins what the estimator relies on from sklearn's parameter validation.
+    with pytest.raises(ValueError, match=r"'solver' parameter .* must be a str among"):
+        BackpropMLPClassifier(solver="adam").fit([[0.0], [1.0]], [0, 1])
+
+
+def test_bad_data_errors(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="one class"):
+        BackpropMLPClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match="continuous"):
+        BackpropMLPClassifier().fit(X, np.linspace(0, 1, len(X)))
+    with pytest.raises(ValueError, match="negative"):
+        BackpropMLPClassifier().fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError, match="weight.*zero"):
+        BackpropMLPClassifier().fit(X, y, sample_weight=np.zeros(len(y)))
+    with pytest.raises(NotFittedError):
+        BackpropMLPClassifier().predict(X)
+
+
+def test_caller_arrays_are_not_modified(small_digits):
+    X, y = small_digits
+    X_copy, y_copy, w = X.copy(), y.copy(), np.ones(len(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y, sample_weight=w)
+    clf.predict_proba(X)
+    np.testing.assert_array_equal(X, X_copy)
+    np.testing.assert_array_equal(y, y_copy)
+    np.testing.assert_array_equal(w, np.ones(len(y)))
+
+
+def test_from_thetas_reorders_units_so_classes_are_sorted():
+    rng = np.random.default_rng(0)
+    theta_1, theta_2 = rng.normal(size=(4, 4)), rng.normal(size=(3, 5))
+    X = rng.normal(size=(20, 3))
+    clf = BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=[2, 0, 1])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    a = 1 / (1 + np.exp(-(np.hstack([np.ones((20, 1)), X]) @ theta_1.T)))
+    h = 1 / (1 + np.exp(-(np.hstack([np.ones((20, 1)), a]) @ theta_2.T)))
+    np.testing.assert_array_equal(clf.predict(X), np.array([2, 0, 1])[h.argmax(axis=1)])
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 2], h[:, 0] / h.sum(axis=1))
+    with pytest.raises(ValueError, match="classes must name each of the 3"):
+        BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=[0, 1])
+    with pytest.raises(ValueError, match="needs 1 \\+ 4 columns"):
+        BackpropMLPClassifier.from_thetas([theta_1, theta_2[:, :4]], classes=[0, 1, 2])
+
+
+def test_from_thetas_binary_single_unit():
+    theta_1, theta_2 = np.array([[0.0, 1.0]]), np.array([[-2.0, 4.0]])
+    X = np.array([[-5.0], [5.0]])
+    clf = BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=["no", "yes"])
+    np.testing.assert_array_equal(clf.predict(X), ["no", "yes"])
+    flipped = BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=["z", "a"])
+    np.testing.assert_array_equal(flipped.classes_, ["a", "z"])
+    np.testing.assert_array_equal(flipped.predict(X), ["z", "a"])  # the unit answers "a"
