@@ -1,0 +1,216 @@
+"""Loading the course's files and other data sets of digits.
+
+The course ships its data as MATLAB/Octave ``.mat`` files:
+
+* ``ex4data1.mat`` (and ``ex3data1.mat``): ``X`` of shape (5000, 400), each
+  row a 20x20 grey image flattened column by column, and ``y`` of shape
+  (5000, 1) with labels 1..10, where 10 stands for the digit 0;
+* ``ex4weights.mat``: the pretrained ``Theta1`` (25, 401) and ``Theta2``
+  (10, 26), bias column first, output unit 10 meaning the digit 0.
+
+The functions here return digits 0..9 and plain numpy arrays, and say which
+file and which variable is wrong when a file does not fit.
+"""
+
+from pathlib import Path
+
+import numpy as np
+from scipy.io import loadmat
+from sklearn.datasets import load_digits as _sklearn_load_digits
+
+from .estimator import BackpropMLPClassifier
+
+__all__ = [
+    "EX4_CLASSES",
+    "load_dataset",
+    "load_digits",
+    "load_ex4_data",
+    "load_ex4_model",
+    "load_ex4_weights",
+]
+
+#: What each output unit of the course's network means: unit 10 is digit 0.
+EX4_CLASSES = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 0])
+
+
+def _read_mat(path, names):
+    """Variables ``names`` from a .mat file, with errors that name the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: '{path}'.")
+    try:
+        contents = loadmat(path)
+    except Exception as error:  # scipy raises several types for a bad file
+        raise ValueError(f"'{path}' is not a readable MATLAB/Octave .mat file ({error}).") from None
+    missing = [name for name in names if name not in contents]
+    if missing:
+        found = sorted(k for k in contents if not k.startswith("__"))
+        raise ValueError(
+            f"'{path}' has no variable {' or '.join(missing)}; it holds {found}. "
+            f"Expected {', '.join(names)}."
+        )
+    return [np.asarray(contents[name]) for name in names]
+
+
+def load_ex4_data(path):
+    """The course's training set: 20x20 digit images and their digits.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``ex4data1.mat`` or ``ex3data1.mat`` file, holding ``X`` (m, 400)
+        and ``y`` (m, 1) with labels 1..10.
+
+    Returns
+    -------
+    X : ndarray of shape (m, 400)
+        The images as stored: 20x20, flattened column-major (Fortran order);
+        ``X[i].reshape(20, 20, order="F")`` is upright.
+    y : ndarray of shape (m,)
+        Digits 0..9 (the course's label 10 becomes 0).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ValueError
+        If the file is not a .mat file, lacks ``X`` or ``y``, or their shapes
+        do not fit.
+    """
+    X, y = _read_mat(path, ["X", "y"])
+    if X.ndim != 2 or X.shape[1] != 400:
+        raise ValueError(f"'{path}': X must have shape (m, 400), got {X.shape}.")
+    y = y.ravel()
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"'{path}': y has {y.shape[0]} labels but X has {X.shape[0]} rows."
+        )
+    if not np.isin(y, np.arange(1, 11)).all():
+        raise ValueError(f"'{path}': y must hold the course's labels 1..10.")
+    return X.astype(np.float64), (y.astype(np.int64) % 10)
+
+
+def load_ex4_weights(path):
+    """The course's pretrained weights ``(theta_1, theta_2)``.
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``ex4weights.mat`` file holding ``Theta1`` and ``Theta2``.
+
+    Returns
+    -------
+    theta_1 : ndarray of shape (hidden, 1 + n_features)
+    theta_2 : ndarray of shape (n_labels, 1 + hidden)
+        Bias column first; output unit ``k`` answers the course's label
+        ``k + 1`` (see :data:`EX4_CLASSES`).
+    """
+    theta_1, theta_2 = _read_mat(path, ["Theta1", "Theta2"])
+    if theta_1.ndim != 2 or theta_2.ndim != 2 or theta_2.shape[1] != theta_1.shape[0] + 1:
+        raise ValueError(
+            f"'{path}': Theta2 must have 1 + (rows of Theta1) columns; got Theta1 "
+            f"{theta_1.shape} and Theta2 {theta_2.shape}."
+        )
+    return theta_1.astype(np.float64), theta_2.astype(np.float64)
+
+
+def load_ex4_model(path):
+    """A fitted :class:`~sknn_digits.BackpropMLPClassifier` from ``ex4weights.mat``.
+
+    Its ``predict`` answers digits 0..9 for rows in the course's layout
+    (20x20, column-major, values about 0..1).
+
+    Parameters
+    ----------
+    path : str or Path
+        An ``ex4weights.mat`` file.
+
+    Returns
+    -------
+    BackpropMLPClassifier
+    """
+    theta_1, theta_2 = load_ex4_weights(path)
+    if theta_2.shape[0] != EX4_CLASSES.size:
+        raise ValueError(
+            f"'{path}': the course's network has 10 output units, Theta2 has "
+            f"{theta_2.shape[0]}."
+        )
+    return BackpropMLPClassifier.from_thetas([theta_1, theta_2], EX4_CLASSES)
+
+
+def load_digits():
+    """scikit-learn's bundled 8x8 digits, scaled to [0, 1].
+
+    Returns
+    -------
+    X : ndarray of shape (1797, 64)
+        Row-major 8x8 images, ``pixel / 16``.
+    y : ndarray of shape (1797,)
+        Digits 0..9.
+    """
+    X, y = _sklearn_load_digits(return_X_y=True)
+    return X / 16.0, y
+
+
+def load_dataset(path):
+    """``(X, y)`` from a course .mat file, an .npz file or a .csv file.
+
+    Parameters
+    ----------
+    path : str or Path
+        * ``.mat``: the course's format (see :func:`load_ex4_data`);
+        * ``.npz``: arrays named ``X`` and ``y``;
+        * ``.csv``: one sample per line, numbers separated by commas, the
+          label in the last column; a first line that is not numeric is
+          taken as a header.
+
+    Returns
+    -------
+    X : ndarray of shape (m, n_features)
+    y : ndarray of shape (m,)
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such file: '{path}'.")
+    suffix = path.suffix.lower()
+    if suffix == ".mat":
+        return load_ex4_data(path)
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as contents:
+            missing = [k for k in ("X", "y") if k not in contents]
+            if missing:
+                raise ValueError(
+                    f"'{path}' has no array {' or '.join(missing)}; it holds "
+                    f"{sorted(contents.files)}. Expected X and y."
+                )
+            X, y = contents["X"], contents["y"]
+    elif suffix == ".csv":
+        X, y = _read_csv(path)
+    else:
+        raise ValueError(f"'{path}': unknown data format {suffix!r}; use .mat, .npz or .csv.")
+    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
+        raise ValueError(
+            f"'{path}': X must be 2-D and y 1-D with one label per row; got X "
+            f"{X.shape} and y {y.shape}."
+        )
+    return X, y
+
+
+def _read_csv(path):
+    with open(path, encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        [float(v) for v in first.strip().split(",")]
+        header = 0
+    except ValueError:
+        header = 1
+    try:
+        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
+    except ValueError as error:
+        raise ValueError(f"'{path}' is not a numeric CSV table ({error}).") from None
+    if table.shape[1] < 2:
+        raise ValueError(f"'{path}' needs at least one feature column and a label column.")
+    labels = table[:, -1]
+    if np.array_equal(labels, np.round(labels)):
+        labels = labels.astype(np.int64)
+    return table[:, :-1], labels
