@@ -1,25 +1,384 @@
-"""The ``sknn-digits`` command line program."""
+"""The ``sknn-digits`` command line program.
+
+With no arguments it trains the course's network on scikit-learn's bundled
+digits and reports how well it does on digits it has not seen.  Subcommands
+train, evaluate, grid-search, check gradients, draw pictures and read
+handwritten digits from image files; ``sknn-digits COMMAND --help`` tells
+more.  This is the only module that reads files the user named, prints
+results or exits.
+"""
 
 import argparse
+import json
 import sys
+import warnings
+from contextlib import redirect_stdout
+from pathlib import Path
 
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 
-from .estimator import BackpropMLPClassifier
+from . import __version__
+from .datasets import load_dataset, load_digits, load_ex4_model
+from .estimator import SOLVERS, BackpropMLPClassifier
+from .gradient_check import check_nn_gradients
+from .persistence import load_model, save_model
+from .preprocessing import DigitImageTransformer, guess_layout
+
+USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, ImportError, OSError)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _sizes(text):
+    """'50' -> (50,), '50,25' -> (50, 25)."""
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of integers: {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
+    return sizes
+
+
+def _numbers(kind):
+    def parse(text):
+        try:
+            return [kind(part) for part in text.split(",")]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a comma-separated list: {text!r}") from None
+
+    return parse
+
+
+def _add_data(parser):
+    parser.add_argument(
+        "--data", default="digits",
+        help="'digits' (scikit-learn's bundled 8x8 digits, the default), a course "
+             ".mat file (ex4data1.mat), or an .npz (arrays X, y) or .csv (label last) file",
+    )
+
+
+def _add_model_options(parser):
+    parser.add_argument("--hidden", type=_sizes, default=(25,),
+                        help="hidden layer sizes, e.g. 25 or 50,25 (default 25)")
+    parser.add_argument("--alpha", type=float, default=1.0,
+                        help="regularisation lambda (default 1.0)")
+    parser.add_argument("--solver", choices=SOLVERS, default="L-BFGS-B")
+    parser.add_argument("--max-iter", type=int, default=400)
+    parser.add_argument("--activation", choices=["logistic", "tanh", "relu"], default="logistic")
+    parser.add_argument("--output-activation", choices=["logistic", "softmax"],
+                        default="logistic")
+    parser.add_argument("--random-state", type=int, default=0)
+
+
+def _build_parser():
+    parser = _Parser(prog="sknn-digits", description=__doc__.split("\n\n")[0] + "\n\n"
+                     + __doc__.split("\n\n")[1],
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train a network, report held-out accuracy")
+    _add_data(train)
+    _add_model_options(train)
+    train.add_argument("--test-size", type=float, default=0.25,
+                       help="fraction held out for testing (default 0.25; 0 trains on all)")
+    train.add_argument("--out", type=Path, help="save the trained model here (skops format)")
+    train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
+    train.add_argument("--quiet", action="store_true", help="no progress display")
+
+    evaluate = commands.add_parser("evaluate", help="accuracy, per-class report, confusion")
+    evaluate.add_argument("--model", type=Path, required=True, help="a saved model")
+    _add_data(evaluate)
+
+    grid = commands.add_parser("grid-search", help="cross-validated search over lambda and size")
+    _add_data(grid)
+    grid.add_argument("--alphas", type=_numbers(float), default=[0.1, 1.0, 3.0])
+    grid.add_argument("--hidden", type=lambda t: [_sizes(s) for s in t.split(";")],
+                      default=[(25,), (50,), (100,)],
+                      help="hidden sizes to try, ';' between candidates: '25;50;50,25'")
+    grid.add_argument("--cv", type=int, default=5)
+    grid.add_argument("--n-jobs", type=int, default=None)
+    grid.add_argument("--max-iter", type=int, default=200)
+    grid.add_argument("--random-state", type=int, default=0)
+
+    gradient = commands.add_parser("gradient-check", help="backprop against numerical gradients")
+    gradient.add_argument("--lambda", dest="lambda_", type=float, default=3.0)
+    gradient.add_argument("--verbose", action="store_true", help="print both gradients")
+
+    show = commands.add_parser("show", help="write pictures as PNG files")
+    show.add_argument("--out-dir", type=Path, default=Path("."))
+    show.add_argument("--model", type=Path, help="a saved model (default: train one)")
+    _add_data(show)
+    show.add_argument("--force", action="store_true", help="overwrite existing PNG files")
+
+    predict = commands.add_parser("predict", help="read the digit in each image file")
+    predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    source = predict.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path, help="a saved model (default: train on digits)")
+    source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
+    predict.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
+                         help="dark ink on light paper: yes; light on dark: no")
+    predict.add_argument("--json", action="store_true", help="print JSON for scripts")
+    return parser
 
 
 def main(argv=None):
-    """Train on scikit-learn's bundled digits and print the held-out accuracy."""
-    parser = argparse.ArgumentParser(prog="sknn-digits", description=main.__doc__)
-    parser.parse_args(argv)
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 16.0, y, test_size=0.25, stratify=y, random_state=0
+    """Run ``sknn-digits``; returns the exit status."""
+    args = _build_parser().parse_args(argv)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return COMMANDS[args.command or "main"](args)
+    except USER_ERRORS as error:
+        print(f"sknn-digits: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("sknn-digits: interrupted", file=sys.stderr)
+        return 130
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _load(data):
+    return load_digits() if data == "digits" else load_dataset(data)
+
+
+def _estimator(args, verbose=0):
+    return BackpropMLPClassifier(
+        hidden_layer_sizes=args.hidden, activation=args.activation,
+        output_activation=args.output_activation, alpha=args.alpha, solver=args.solver,
+        max_iter=args.max_iter, random_state=args.random_state, verbose=verbose,
     )
-    model = BackpropMLPClassifier(random_state=0).fit(X_train, y_train)
-    print(f"Test accuracy: {model.score(X_test, y_test):.4f}")
+
+
+class _Progress:
+    """Shows the estimator's per-iteration lines as one line rewritten in place."""
+
+    def __init__(self, stream, every=25):
+        self.stream, self.every, self.count = stream, every, 0
+        self.interactive = stream.isatty()
+
+    def write(self, text):
+        for line in text.splitlines():
+            if not line:
+                continue
+            self.count += 1
+            if self.interactive:
+                self.stream.write(f"\r{line}   ")
+            elif self.count % self.every == 0:
+                self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def flush(self):
+        self.stream.flush()
+
+    def close(self):
+        if self.interactive and self.count:
+            self.stream.write("\n")
+
+
+def _fit_with_progress(model, X, y, quiet=False):
+    if quiet:
+        return model.set_params(verbose=0).fit(X, y)
+    progress = _Progress(sys.stdout)
+    with redirect_stdout(progress):
+        model.fit(X, y)
+    progress.close()
+    return model
+
+
+def _report(model, X, y, title):
+    predicted = model.predict(X)
+    print(f"{title}: {np.mean(predicted == y):.4f} ({np.sum(predicted == y)} of {len(y)})")
+    print()
+    print(classification_report(y, predicted, digits=3))
+    labels = np.unique(np.concatenate([np.asarray(y), predicted]))
+    matrix = confusion_matrix(y, predicted, labels=labels)
+    width = max(4, len(str(matrix.max())) + 1, max(len(str(c)) for c in labels) + 1)
+    print("Confusion matrix (rows: true digit, columns: predicted):")
+    print(" " * 6 + "".join(f"{c!s:>{width}}" for c in labels))
+    for label, row in zip(labels, matrix):
+        print(f"{label!s:>5} " + "".join(f"{v:>{width}}" for v in row))
+
+
+def _split(X, y, test_size, random_state):
+    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+
+
+def run_main(args):
+    """The main job: train on the bundled digits, report on held-out digits."""
+    X, y = load_digits()
+    X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
+    print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
+          f"of scikit-learn's {len(y)} 8x8 digits ...")
+    model = _fit_with_progress(BackpropMLPClassifier(random_state=0, verbose=1), X_train, y_train)
+    print(f"Stopped after {model.n_iter_} iterations with J = {model.loss_:.4f}.")
+    _report(model, X_test, y_test, "Test accuracy")
     return 0
+
+
+def run_train(args):
+    X, y = _load(args.data)
+    if args.out is not None and args.out.exists() and not args.force:
+        raise FileExistsError(f"'{args.out}' exists already; use --force to overwrite it.")
+    model = _estimator(args, verbose=0 if args.quiet else 1)
+    if args.test_size > 0:
+        X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
+    else:
+        X_train, y_train, X_test, y_test = X, y, None, None
+    print(f"Training on {len(y_train)} samples with {X.shape[1]} features ...")
+    _fit_with_progress(model, X_train, y_train, args.quiet)
+    print(f"Stopped after {model.n_iter_} iterations with J = {model.loss_:.4f}.")
+    print(f"Training accuracy: {model.score(X_train, y_train):.4f}")
+    if X_test is not None:
+        print(f"Test accuracy: {model.score(X_test, y_test):.4f}")
+    if args.out is not None:
+        save_model(model, args.out, overwrite=args.force)
+        print(f"Model saved to {args.out}")
+    return 0
+
+
+def run_evaluate(args):
+    model = load_model(args.model)
+    X, y = _load(args.data)
+    _check_features(model, X.shape[1], args.data)
+    _report(model, X, y, "Accuracy")
+    return 0
+
+
+def run_grid_search(args):
+    X, y = _load(args.data)
+    grid = GridSearchCV(
+        BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state),
+        {"alpha": args.alphas, "hidden_layer_sizes": args.hidden},
+        cv=StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state),
+        n_jobs=args.n_jobs,
+    )
+    n_fits = len(args.alphas) * len(args.hidden) * args.cv
+    print(f"Cross-validating {len(args.alphas) * len(args.hidden)} settings x {args.cv} "
+          f"folds = {n_fits} fits on {len(y)} samples ...")
+    grid.fit(X, y)
+    results = grid.cv_results_
+    print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
+    for params, mean, std in zip(results["params"], results["mean_test_score"],
+                                 results["std_test_score"]):
+        sizes = ",".join(map(str, params["hidden_layer_sizes"]))
+        print(f"{params['alpha']:>8g}  {sizes:<12} {mean:>9.4f} {std:>7.4f}")
+    best = grid.best_params_
+    print(f"Best: alpha = {best['alpha']:g}, hidden = "
+          f"{','.join(map(str, best['hidden_layer_sizes']))}, accuracy {grid.best_score_:.4f}")
+    return 0
+
+
+def run_gradient_check(args):
+    difference = check_nn_gradients(args.lambda_, verbose=args.verbose)
+    verdict = "correct" if difference < 1e-7 else "WRONG"
+    print(f"Relative difference between backprop and numerical gradients "
+          f"(lambda = {args.lambda_:g}): {difference:.3e}: backpropagation is {verdict}.")
+    return 0 if difference < 1e-7 else 1
+
+
+def run_show(args):
+    from .plotting import (display_data, plot_confusion_matrix, plot_hidden_units,
+                           plot_loss_curve, plot_predictions)
+
+    if not args.out_dir.is_dir():
+        raise FileNotFoundError(f"No such directory: '{args.out_dir}'.")
+    names = ["digits.png", "hidden_units.png", "predictions.png", "confusion_matrix.png"]
+    if args.model is None:
+        names.append("loss_curve.png")
+    existing = [n for n in names if (args.out_dir / n).exists()]
+    if existing and not args.force:
+        raise FileExistsError(
+            f"{', '.join(existing)} exist(s) in '{args.out_dir}'; use --force to overwrite."
+        )
+    X, y = _load(args.data)
+    X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
+    if args.model is not None:
+        model = load_model(args.model)
+        _check_features(model, X.shape[1], args.data)
+    else:
+        model = BackpropMLPClassifier(random_state=0).fit(X_train, y_train)
+    layout = guess_layout(X.shape[1])
+    rng = np.random.default_rng(0)
+    sample = rng.choice(len(X_test), size=min(25, len(X_test)), replace=False)
+    figures = {
+        "digits.png": display_data(X[rng.choice(len(X), min(100, len(X)), replace=False)],
+                                   layout),
+        "hidden_units.png": plot_hidden_units(model, layout),
+        "predictions.png": plot_predictions(model, X_test[sample], y_test[sample], layout),
+        "confusion_matrix.png": plot_confusion_matrix(model, X_test, y_test),
+    }
+    if args.model is None:
+        figures["loss_curve.png"] = plot_loss_curve(model)
+    import matplotlib.pyplot as plt
+
+    for name, figure in figures.items():
+        figure.savefig(args.out_dir / name, dpi=100, bbox_inches="tight")
+        plt.close(figure)
+        print(f"Wrote {args.out_dir / name}")
+    return 0
+
+
+def run_predict(args):
+    if args.ex4_weights is not None:
+        model = load_ex4_model(args.ex4_weights)
+    elif args.model is not None:
+        model = load_model(args.model)
+    else:
+        print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
+        model = BackpropMLPClassifier(random_state=0).fit(*load_digits())
+    layout = guess_layout(model.n_features_in_)
+    invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    features = DigitImageTransformer(layout=layout, invert=invert).transform(
+        [str(p) for p in args.images]
+    )
+    proba = model.predict_proba(features)
+    predictions = model.classes_[proba.argmax(axis=1)]
+    results = [
+        {"path": str(path), "prediction": _plain(label), "confidence": round(float(p), 6)}
+        for path, label, p in zip(args.images, predictions, proba.max(axis=1))
+    ]
+    if args.json:
+        print(json.dumps(results, indent=2))
+    else:
+        for result in results:
+            print(f"{result['path']}: {result['prediction']} "
+                  f"(confidence {result['confidence']:.1%})")
+    return 0
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def _check_features(model, n_features, source):
+    if getattr(model, "n_features_in_", n_features) != n_features:
+        raise ValueError(
+            f"the model expects {model.n_features_in_} features per sample but "
+            f"{source} has {n_features}."
+        )
+
+
+COMMANDS = {
+    "main": run_main,
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "grid-search": run_grid_search,
+    "gradient-check": run_gradient_check,
+    "show": run_show,
+    "predict": run_predict,
+}
 
 
 if __name__ == "__main__":
