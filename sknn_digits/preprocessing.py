@@ -188,12 +188,24 @@ def _crop(ink, threshold):
     return ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
 
 
+def _area_weights(n_in, n_out):
+    """(n_out, n_in) matrix averaging input pixels over each output pixel's span."""
+    edges = np.linspace(0, n_in, n_out + 1)
+    pixels = np.arange(n_in)
+    overlap = np.minimum(edges[1:, None], pixels + 1) - np.maximum(edges[:-1, None], pixels)
+    return np.clip(overlap, 0, None) * (n_out / n_in)
+
+
 def _fit_in_box(ink, box):
-    """Scale so the longer side is ``box`` pixels, smoothing first when shrinking."""
-    factor = box / max(ink.shape)
-    if factor < 1:  # average away detail finer than the new pixels
-        ink = ndimage.gaussian_filter(ink, sigma=(1 / factor - 1) / 2)
-    shape = [max(1, round(n * factor)) for n in ink.shape]
+    """Scale so the longer side is ``box`` pixels, keeping the aspect ratio.
+
+    Shrinking averages the ink over each new pixel's area (what a scanner or
+    a camera sensor does, and how the digit data sets were made); enlarging
+    interpolates linearly.
+    """
+    shape = [max(1, round(n * box / max(ink.shape))) for n in ink.shape]
+    if shape[0] <= ink.shape[0]:
+        return _area_weights(ink.shape[0], shape[0]) @ ink @ _area_weights(ink.shape[1], shape[1]).T
     zoomed = ndimage.zoom(
         ink, [s / n for s, n in zip(shape, ink.shape)], order=1, mode="nearest", grid_mode=True
     )

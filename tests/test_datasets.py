@@ -1,0 +1,125 @@
+"""Tests of the data and weight loaders."""
+
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+from sknn_digits.datasets import (
+    EX4_CLASSES,
+    load_dataset,
+    load_digits,
+    load_ex4_data,
+    load_ex4_model,
+    load_ex4_weights,
+)
+
+
+@pytest.fixture
+def course_files(tmp_path):
+    """Small files in the course's format, made by the test."""
+    rng = np.random.default_rng(0)
+    X = rng.random((30, 400))
+    y = np.arange(30).reshape(-1, 1) % 10 + 1  # labels 1..10
+    savemat(tmp_path / "data.mat", {"X": X, "y": y})
+    theta_1, theta_2 = rng.normal(size=(25, 401)), rng.normal(size=(10, 26))
+    savemat(tmp_path / "weights.mat", {"Theta1": theta_1, "Theta2": theta_2})
+    return tmp_path, X, y, theta_1, theta_2
+
+
+def test_load_ex4_data_maps_label_10_to_digit_0(course_files):
+    folder, X, y, _, _ = course_files
+    X_loaded, y_loaded = load_ex4_data(folder / "data.mat")
+    np.testing.assert_array_equal(X_loaded, X)
+    np.testing.assert_array_equal(y_loaded, np.where(y.ravel() == 10, 0, y.ravel()))
+
+
+def test_load_ex4_weights_and_model(course_files):
+    folder, X, _, theta_1, theta_2 = course_files
+    t1, t2 = load_ex4_weights(folder / "weights.mat")
+    np.testing.assert_array_equal(t1, theta_1)
+    np.testing.assert_array_equal(t2, theta_2)
+    model = load_ex4_model(folder / "weights.mat")
+    np.testing.assert_array_equal(model.classes_, np.arange(10))
+    # Independent forward pass: unit k answers EX4_CLASSES[k].
+    a = 1 / (1 + np.exp(-(np.hstack([np.ones((30, 1)), X]) @ theta_1.T)))
+    h = 1 / (1 + np.exp(-(np.hstack([np.ones((30, 1)), a]) @ theta_2.T)))
+    np.testing.assert_array_equal(model.predict(X), EX4_CLASSES[h.argmax(axis=1)])
+
+
+def test_missing_file_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.mat"):
+        load_ex4_data(tmp_path / "nothere.mat")
+
+
+def test_wrong_variables_are_named(tmp_path):
+    savemat(tmp_path / "other.mat", {"A": np.zeros((2, 2))})
+    with pytest.raises(ValueError, match=r"no variable X or y; it holds \['A'\]"):
+        load_ex4_data(tmp_path / "other.mat")
+    with pytest.raises(ValueError, match="Theta1 or Theta2"):
+        load_ex4_weights(tmp_path / "other.mat")
+
+
+def test_wrong_shapes_are_named(tmp_path):
+    savemat(tmp_path / "d.mat", {"X": np.zeros((5, 64)), "y": np.ones((5, 1))})
+    with pytest.raises(ValueError, match=r"X must have shape \(m, 400\)"):
+        load_ex4_data(tmp_path / "d.mat")
+    savemat(tmp_path / "d2.mat", {"X": np.zeros((5, 400)), "y": np.ones((4, 1))})
+    with pytest.raises(ValueError, match="4 labels but X has 5 rows"):
+        load_ex4_data(tmp_path / "d2.mat")
+    savemat(tmp_path / "w.mat", {"Theta1": np.zeros((25, 401)), "Theta2": np.zeros((10, 25))})
+    with pytest.raises(ValueError, match="1 \\+ \\(rows of Theta1\\)"):
+        load_ex4_weights(tmp_path / "w.mat")
+
+
+def test_not_a_mat_file(tmp_path):
+    (tmp_path / "junk.mat").write_text("hello")
+    with pytest.raises(ValueError, match="not a readable"):
+        load_ex4_data(tmp_path / "junk.mat")
+
+
+def test_real_course_weights(course_weights_file):
+    theta_1, theta_2 = load_ex4_weights(course_weights_file)
+    assert theta_1.shape == (25, 401) and theta_2.shape == (10, 26)
+    model = load_ex4_model(course_weights_file)
+    assert model.n_features_in_ == 400 and model.coefs_[0].shape == (400, 25)
+
+
+def test_course_data(ex4_dir):
+    X, y = load_ex4_data(ex4_dir / "ex4data1.mat")
+    assert X.shape == (5000, 400) and set(np.unique(y)) == set(range(10))
+    model = load_ex4_model(ex4_dir / "ex4weights.mat")
+    assert model.score(X, y) > 0.97  # the course reports 97.5% for these weights
+
+
+def test_load_digits_scaled():
+    X, y = load_digits()
+    assert X.shape == (1797, 64) and X.max() == 1.0 and X.min() == 0.0
+
+
+def test_load_dataset_npz_csv_mat(tmp_path, course_files):
+    folder, *_ = course_files
+    X = np.arange(12.0).reshape(4, 3)
+    y = np.array([0, 1, 0, 1])
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    for loaded in (load_dataset(tmp_path / "d.npz"),):
+        np.testing.assert_array_equal(loaded[0], X)
+        np.testing.assert_array_equal(loaded[1], y)
+    (tmp_path / "d.csv").write_text("a,b,c,label\n" + "\n".join(
+        ",".join(map(str, [*row, label])) for row, label in zip(X, y)) + "\n")
+    X_csv, y_csv = load_dataset(tmp_path / "d.csv")
+    np.testing.assert_array_equal(X_csv, X)
+    np.testing.assert_array_equal(y_csv, y)
+    assert y_csv.dtype.kind == "i"
+    assert load_dataset(folder / "data.mat")[0].shape == (30, 400)
+
+
+def test_load_dataset_errors(tmp_path):
+    np.savez(tmp_path / "bad.npz", A=np.zeros(3))
+    with pytest.raises(ValueError, match="no array X or y"):
+        load_dataset(tmp_path / "bad.npz")
+    (tmp_path / "d.txt").write_text("1,2")
+    with pytest.raises(ValueError, match="unknown data format '.txt'"):
+        load_dataset(tmp_path / "d.txt")
+    (tmp_path / "bad.csv").write_text("1,2\n3,x\n")
+    with pytest.raises(ValueError, match="not a numeric CSV"):
+        load_dataset(tmp_path / "bad.csv")

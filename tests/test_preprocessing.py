@@ -1,0 +1,178 @@
+"""Tests of DigitImageTransformer and the digit layouts."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.preprocessing import (
+    DigitImageTransformer,
+    features_to_images,
+    guess_layout,
+    images_to_features,
+)
+
+DRAWN = Path(__file__).resolve().parents[1] / "examples" / "drawn"
+
+
+def _page(shape=(90, 70), dark_ink=True, dtype=np.uint8):
+    """A page with a filled rectangle of ink at rows 20..59, cols 30..44."""
+    full = np.iinfo(dtype).max if np.issubdtype(dtype, np.integer) else 1.0
+    page = np.full(shape, full if dark_ink else 0, dtype=dtype)
+    page[20:60, 30:45] = 0 if dark_ink else full
+    return page
+
+
+@pytest.mark.parametrize("layout, side", [("digits", 8), ("ex4", 20), ("mnist", 28)])
+def test_layout_round_trip(layout, side):
+    images = np.random.default_rng(0).random((3, side, side))
+    features = images_to_features(images, layout)
+    assert features.shape == (3, side * side)
+    np.testing.assert_allclose(features_to_images(features, layout), images)
+    assert guess_layout(side * side) == layout
+
+
+def test_ex4_layout_is_column_major_and_digits_is_row_major():
+    image = np.zeros((20, 20))
+    image[0, 1] = 1.0  # first row, second column
+    assert np.flatnonzero(images_to_features([image], "ex4"))[0] == 20  # column by column
+    small = np.zeros((8, 8))
+    small[0, 1] = 1.0
+    features = images_to_features([small], "digits")
+    assert np.flatnonzero(features)[0] == 1 and features.max() == 16.0
+
+
+@pytest.mark.parametrize("dark_ink", [True, False])
+def test_polarity_is_detected_from_the_border(dark_ink):
+    out = DigitImageTransformer(layout="mnist").transform([_page(dark_ink=dark_ink)])
+    image = out.reshape(28, 28)
+    assert image.max() == pytest.approx(1.0)
+    assert image[0, 0] == 0.0 and image[-1, -1] == 0.0  # background is dark
+
+
+def test_forced_polarity():
+    auto = DigitImageTransformer(layout="mnist").transform([_page()])
+    forced = DigitImageTransformer(layout="mnist", invert=True).transform([_page()])
+    np.testing.assert_array_equal(forced, auto)
+    # Taking the white page for ink leaves nothing that stands out from it.
+    with pytest.raises(ValueError, match="empty"):
+        DigitImageTransformer(layout="mnist", invert=False).transform([_page()])
+
+
+def test_ink_is_scaled_into_the_box_keeping_aspect_and_centred_by_mass():
+    out = DigitImageTransformer(layout="mnist").transform([_page()]).reshape(28, 28)
+    rows = np.flatnonzero((out > 0.5).any(axis=1))
+    cols = np.flatnonzero((out > 0.5).any(axis=0))
+    height, width = rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1
+    assert height == 20  # the longer side fills MNIST's 20-pixel box
+    assert width == pytest.approx(20 * 15 / 40, abs=1)  # the aspect ratio is kept
+    np.testing.assert_allclose(ndimage.center_of_mass(out), (13.5, 13.5), atol=0.5)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        _page(dtype=np.uint16),
+        _page(dtype=np.float32),
+        np.repeat(_page()[..., None], 3, axis=2),  # RGB
+        np.concatenate([np.repeat(_page()[..., None], 3, axis=2),
+                        np.full((90, 70, 1), 255, np.uint8)], axis=2),  # RGBA, opaque
+        _page() > 128,  # bool
+    ],
+    ids=["uint16", "float32", "rgb", "rgba", "bool"],
+)
+def test_any_dtype_and_channels_give_the_same_features(image):
+    reference = DigitImageTransformer().transform([_page()])
+    np.testing.assert_allclose(DigitImageTransformer().transform([image]), reference, atol=1e-6)
+
+
+def test_transparent_background_counts_as_white_page():
+    rgba = np.zeros((90, 70, 4), np.uint8)  # see-through everywhere ...
+    rgba[20:60, 30:45] = [0, 0, 0, 255]  # ... but an opaque black stroke
+    np.testing.assert_allclose(
+        DigitImageTransformer().transform([rgba]), DigitImageTransformer().transform([_page()]),
+        atol=1e-9,
+    )
+
+
+def test_stack_of_images_and_list_of_sizes():
+    stack = np.stack([_page(), _page(dark_ink=False)])
+    assert DigitImageTransformer().transform(stack).shape == (2, 64)
+    mixed = [_page((90, 70)), _page((200, 120))]
+    assert DigitImageTransformer(layout="ex4").transform(mixed).shape == (2, 400)
+
+
+def test_files_are_read(tmp_path):
+    pytest.importorskip("PIL")
+    from PIL import Image
+
+    Image.fromarray(_page()).save(tmp_path / "one.png")
+    Image.fromarray(_page()).convert("RGB").save(tmp_path / "one.jpg", quality=95)
+    transformer = DigitImageTransformer(layout="mnist")
+    features = transformer.transform([tmp_path / "one.png", str(tmp_path / "one.jpg")])
+    reference = transformer.transform([_page()])[0]
+    np.testing.assert_allclose(features[0], reference, atol=1e-9)
+    assert np.corrcoef(features[1], reference)[0, 1] > 0.9  # JPEG is lossy
+
+
+def test_bad_inputs_name_the_problem(tmp_path):
+    transformer = DigitImageTransformer()
+    with pytest.raises(ValueError, match="image 0: the image is empty"):
+        transformer.transform([np.full((10, 10), 255, np.uint8)])
+    with pytest.raises(FileNotFoundError, match="missing.png"):
+        transformer.transform([tmp_path / "missing.png"])
+    (tmp_path / "notes.png").write_text("not an image")
+    with pytest.raises(ValueError, match="notes.png' is not an image file"):
+        transformer.transform([tmp_path / "notes.png"])
+    with pytest.raises(TypeError, match="single path"):
+        transformer.transform("digit.png")
+    with pytest.raises(ValueError, match="finite"):
+        transformer.transform([np.full((5, 5), np.nan)])
+    with pytest.raises(TypeError, match="real numbers"):
+        transformer.transform([np.full((5, 5), "a")])
+    with pytest.raises(ValueError, match=r"\(H, W\)"):
+        transformer.transform([np.zeros((4, 4, 7))])
+    with pytest.raises(ValueError, match="layout"):
+        DigitImageTransformer(layout="emnist").transform([_page()])
+    with pytest.raises(ValueError, match="no images"):
+        transformer.transform([])
+
+
+def test_input_is_not_modified():
+    page = _page()
+    before = page.copy()
+    DigitImageTransformer().transform([page])
+    np.testing.assert_array_equal(page, before)
+
+
+def test_big_pictures_of_known_digits_are_read_back(digits):
+    # Blow held-out 8x8 digits up into large dark-on-light RGB pictures, off
+    # centre, then let the transformer bring them back: a model trained on the
+    # other digits must still read them.
+    X, y = digits
+    train, test = np.arange(len(y)) % 4 != 0, np.arange(len(y)) % 4 == 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = BackpropMLPClassifier(random_state=0).fit(X[train], y[train])
+    pictures = []
+    for row in X[test][:120]:
+        big = np.kron(row.reshape(8, 8), np.ones((12, 12)))  # 96 x 96
+        page = np.zeros((140, 170))
+        page[20:116, 50:146] = big
+        pictures.append(np.repeat((255 * (1 - page))[..., None], 3, axis=2).astype(np.uint8))
+    pipe = make_pipeline(DigitImageTransformer(layout="digits"), model)
+    assert np.mean(pipe.predict(pictures) == y[test][:120]) > 0.85
+
+
+def test_course_network_reads_the_drawn_digits(course_weights_file):
+    from sknn_digits.datasets import load_ex4_model
+
+    pytest.importorskip("PIL")
+    paths = [DRAWN / f"{digit}.png" for digit in range(10)]
+    pipe = make_pipeline(DigitImageTransformer(layout="ex4"), load_ex4_model(course_weights_file))
+    np.testing.assert_array_equal(pipe.predict(paths), np.arange(10))
