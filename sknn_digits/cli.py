@@ -10,6 +10,7 @@ results or exits.
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from contextlib import redirect_stdout
@@ -18,10 +19,13 @@ from pathlib import Path
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
+from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from . import __version__
-from .datasets import load_dataset, load_digits, load_ex4_model
+from .datasets import load_dataset, load_ex4_model
 from .estimator import SOLVERS, BackpropMLPClassifier
 from .gradient_check import check_nn_gradients
 from .persistence import load_model, save_model
@@ -138,6 +142,9 @@ def main(argv=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return COMMANDS[args.command or "main"](args)
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
+        return 0
     except USER_ERRORS as error:
         print(f"sknn-digits: error: {error}", file=sys.stderr)
         return 1
@@ -150,15 +157,20 @@ def main(argv=None):
 
 
 def _load(data):
-    return load_digits() if data == "digits" else load_dataset(data)
+    return load_digits(return_X_y=True) if data == "digits" else load_dataset(data)
+
+
+def _pipeline(classifier):
+    """Features scaled to 0..1 by their training range (clipped), then the network."""
+    return make_pipeline(MinMaxScaler(clip=True), classifier)
 
 
 def _estimator(args, verbose=0):
-    return BackpropMLPClassifier(
+    return _pipeline(BackpropMLPClassifier(
         hidden_layer_sizes=args.hidden, activation=args.activation,
         output_activation=args.output_activation, alpha=args.alpha, solver=args.solver,
         max_iter=args.max_iter, random_state=args.random_state, verbose=verbose,
-    )
+    ))
 
 
 class _Progress:
@@ -187,9 +199,8 @@ class _Progress:
             self.stream.write("\n")
 
 
-def _fit_with_progress(model, X, y, quiet=False):
-    if quiet:
-        return model.set_params(verbose=0).fit(X, y)
+def _fit_with_progress(model, X, y):
+    """Fit, showing the network's per-iteration lines compactly."""
     progress = _Progress(sys.stdout)
     with redirect_stdout(progress):
         model.fit(X, y)
@@ -217,12 +228,13 @@ def _split(X, y, test_size, random_state):
 
 def run_main(args):
     """The main job: train on the bundled digits, report on held-out digits."""
-    X, y = load_digits()
+    X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
           f"of scikit-learn's {len(y)} 8x8 digits ...")
-    model = _fit_with_progress(BackpropMLPClassifier(random_state=0, verbose=1), X_train, y_train)
-    print(f"Stopped after {model.n_iter_} iterations with J = {model.loss_:.4f}.")
+    model = _pipeline(BackpropMLPClassifier(random_state=0, verbose=1))
+    _fit_with_progress(model, X_train, y_train)
+    print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     _report(model, X_test, y_test, "Test accuracy")
     return 0
 
@@ -237,8 +249,8 @@ def run_train(args):
     else:
         X_train, y_train, X_test, y_test = X, y, None, None
     print(f"Training on {len(y_train)} samples with {X.shape[1]} features ...")
-    _fit_with_progress(model, X_train, y_train, args.quiet)
-    print(f"Stopped after {model.n_iter_} iterations with J = {model.loss_:.4f}.")
+    _fit_with_progress(model, X_train, y_train)
+    print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     print(f"Training accuracy: {model.score(X_train, y_train):.4f}")
     if X_test is not None:
         print(f"Test accuracy: {model.score(X_test, y_test):.4f}")
@@ -259,8 +271,9 @@ def run_evaluate(args):
 def run_grid_search(args):
     X, y = _load(args.data)
     grid = GridSearchCV(
-        BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state),
-        {"alpha": args.alphas, "hidden_layer_sizes": args.hidden},
+        _pipeline(BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state)),
+        {"backpropmlpclassifier__alpha": args.alphas,
+         "backpropmlpclassifier__hidden_layer_sizes": args.hidden},
         cv=StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state),
         n_jobs=args.n_jobs,
     )
@@ -272,12 +285,16 @@ def run_grid_search(args):
     print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
     for params, mean, std in zip(results["params"], results["mean_test_score"],
                                  results["std_test_score"]):
-        sizes = ",".join(map(str, params["hidden_layer_sizes"]))
-        print(f"{params['alpha']:>8g}  {sizes:<12} {mean:>9.4f} {std:>7.4f}")
-    best = grid.best_params_
-    print(f"Best: alpha = {best['alpha']:g}, hidden = "
-          f"{','.join(map(str, best['hidden_layer_sizes']))}, accuracy {grid.best_score_:.4f}")
+        alpha, sizes = _alpha_and_sizes(params)
+        print(f"{alpha:>8g}  {sizes:<12} {mean:>9.4f} {std:>7.4f}")
+    alpha, sizes = _alpha_and_sizes(grid.best_params_)
+    print(f"Best: alpha = {alpha:g}, hidden = {sizes}, accuracy {grid.best_score_:.4f}")
     return 0
+
+
+def _alpha_and_sizes(params):
+    sizes = params["backpropmlpclassifier__hidden_layer_sizes"]
+    return params["backpropmlpclassifier__alpha"], ",".join(map(str, sizes))
 
 
 def run_gradient_check(args):
@@ -308,7 +325,7 @@ def run_show(args):
         model = load_model(args.model)
         _check_features(model, X.shape[1], args.data)
     else:
-        model = BackpropMLPClassifier(random_state=0).fit(X_train, y_train)
+        model = _pipeline(BackpropMLPClassifier(random_state=0)).fit(X_train, y_train)
     layout = guess_layout(X.shape[1])
     rng = np.random.default_rng(0)
     sample = rng.choice(len(X_test), size=min(25, len(X_test)), replace=False)
@@ -337,7 +354,8 @@ def run_predict(args):
         model = load_model(args.model)
     else:
         print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
-        model = BackpropMLPClassifier(random_state=0).fit(*load_digits())
+        model = _pipeline(BackpropMLPClassifier(random_state=0))
+        model.fit(*load_digits(return_X_y=True))
     layout = guess_layout(model.n_features_in_)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     features = DigitImageTransformer(layout=layout, invert=invert).transform(

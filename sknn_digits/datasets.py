@@ -16,14 +16,12 @@ from pathlib import Path
 
 import numpy as np
 from scipy.io import loadmat
-from sklearn.datasets import load_digits as _sklearn_load_digits
 
 from .estimator import BackpropMLPClassifier
 
 __all__ = [
     "EX4_CLASSES",
     "load_dataset",
-    "load_digits",
     "load_ex4_data",
     "load_ex4_model",
     "load_ex4_weights",
@@ -136,20 +134,6 @@ def load_ex4_model(path):
             f"{theta_2.shape[0]}."
         )
     return BackpropMLPClassifier.from_thetas([theta_1, theta_2], EX4_CLASSES)
-
-
-def load_digits():
-    """scikit-learn's bundled 8x8 digits, scaled to [0, 1].
-
-    Returns
-    -------
-    X : ndarray of shape (1797, 64)
-        Row-major 8x8 images, ``pixel / 16``.
-    y : ndarray of shape (1797,)
-        Digits 0..9.
-    """
-    X, y = _sklearn_load_digits(return_X_y=True)
-    return X / 16.0, y
 
 
 def load_dataset(path):

@@ -85,7 +85,7 @@ def display_data(X, layout=None, n_cols=None, cmap="gray", diverging=False, titl
         images = images / np.where(peak > 0, peak, 1.0)
         cmap, limits, fill = "RdBu_r", (-1.0, 1.0), 0.0
     else:
-        limits, fill = (min(0.0, images.min()), max(1.0, images.max())), images.min()
+        limits, fill = (images.min(), max(images.max(), images.min() + 1e-12)), images.min()
     n_cols = n_cols or int(np.ceil(np.sqrt(len(images))))
     mosaic = _mosaic(images, n_cols, pad=1, fill=fill)
     fig, ax = plt.subplots(figsize=(min(10, 0.6 * n_cols + 1),) * 2)

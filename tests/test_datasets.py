@@ -7,7 +7,6 @@ from scipy.io import savemat
 from sknn_digits.datasets import (
     EX4_CLASSES,
     load_dataset,
-    load_digits,
     load_ex4_data,
     load_ex4_model,
     load_ex4_weights,
@@ -89,11 +88,6 @@ def test_course_data(ex4_dir):
     assert X.shape == (5000, 400) and set(np.unique(y)) == set(range(10))
     model = load_ex4_model(ex4_dir / "ex4weights.mat")
     assert model.score(X, y) > 0.97  # the course reports 97.5% for these weights
-
-
-def test_load_digits_scaled():
-    X, y = load_digits()
-    assert X.shape == (1797, 64) and X.max() == 1.0 and X.min() == 0.0
 
 
 def test_load_dataset_npz_csv_mat(tmp_path, course_files):

@@ -8,6 +8,7 @@ import pytest
 from scipy import ndimage
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler
 
 from sknn_digits import BackpropMLPClassifier
 from sknn_digits.preprocessing import (
@@ -155,13 +156,15 @@ def test_big_pictures_of_known_digits_are_read_back(digits):
     # centre, then let the transformer bring them back: a model trained on the
     # other digits must still read them.
     X, y = digits
+    X = 16 * X  # the digits layout, as load_digits gives it: 0..16
     train, test = np.arange(len(y)) % 4 != 0, np.arange(len(y)) % 4 == 0
+    model = make_pipeline(MinMaxScaler(clip=True), BackpropMLPClassifier(random_state=0))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model = BackpropMLPClassifier(random_state=0).fit(X[train], y[train])
+        model.fit(X[train], y[train])
     pictures = []
     for row in X[test][:120]:
-        big = np.kron(row.reshape(8, 8), np.ones((12, 12)))  # 96 x 96
+        big = np.kron(row.reshape(8, 8) / 16, np.ones((12, 12)))  # 96 x 96
         page = np.zeros((140, 170))
         page[20:116, 50:146] = big
         pictures.append(np.repeat((255 * (1 - page))[..., None], 3, axis=2).astype(np.uint8))

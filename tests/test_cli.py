@@ -1,0 +1,130 @@
+"""Tests of the sknn-digits command line program."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.io import savemat
+
+from sknn_digits.cli import main
+
+DRAWN = Path(__file__).resolve().parents[1] / "examples" / "drawn"
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_main_job_reports_held_out_accuracy(capsys):
+    status, out, _ = run(capsys)
+    assert status == 0
+    accuracy = float(out.split("Test accuracy: ")[1].split()[0])
+    assert accuracy > 0.95
+    assert "precision" in out and "Confusion matrix" in out
+    assert "Iteration 400, loss" in out  # progress, every 25th line when not a terminal
+
+
+def test_module_entry_point_runs():
+    result = subprocess.run([sys.executable, "-m", "sknn_digits", "--version"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("sknn-digits ")
+
+
+def test_unknown_option_is_one_line_and_exit_2():
+    result = subprocess.run([sys.executable, "-m", "sknn_digits", "--bogus"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "--bogus" in result.stderr
+
+
+def test_train_save_evaluate_predict(capsys, tmp_path):
+    model = tmp_path / "model.skops"
+    status, out, _ = run(capsys, "train", "--max-iter", "60", "--hidden", "20",
+                         "--out", str(model), "--quiet")
+    assert status == 0 and model.is_file() and "Test accuracy" in out
+    status, out, _ = run(capsys, "evaluate", "--model", str(model))
+    assert status == 0 and float(out.split("Accuracy: ")[1].split()[0]) > 0.9
+    images = [str(DRAWN / f"{d}.png") for d in (2, 3, 4)]
+    status, out, _ = run(capsys, "predict", *images, "--model", str(model), "--json")
+    results = json.loads(out)
+    assert status == 0 and [r["path"] for r in results] == images
+    assert all(isinstance(r["prediction"], int) and 0 < r["confidence"] <= 1 for r in results)
+
+
+def test_train_does_not_overwrite_without_force(capsys, tmp_path):
+    model = tmp_path / "model.skops"
+    model.write_bytes(b"keep me")
+    status, _, err = run(capsys, "train", "--out", str(model), "--max-iter", "5", "--quiet")
+    assert status == 1 and "exists already" in err and "Traceback" not in err
+    assert model.read_bytes() == b"keep me"
+
+
+def test_train_on_course_mat_npz_and_csv(capsys, tmp_path):
+    rng = np.random.default_rng(0)
+    y = np.arange(60) % 10 + 1
+    X = rng.random((60, 400)) * 0.2 + (np.arange(400) % 10 == (y[:, None] % 10))
+    savemat(tmp_path / "d.mat", {"X": X, "y": y[:, None]})
+    np.savez(tmp_path / "d.npz", X=X[:, :20], y=y % 2)
+    np.savetxt(tmp_path / "d.csv", np.column_stack([X[:, :5], y % 3]), delimiter=",")
+    for name in ("d.mat", "d.npz", "d.csv"):
+        status, out, err = run(capsys, "train", "--data", str(tmp_path / name),
+                               "--max-iter", "30", "--quiet", "--test-size", "0.3")
+        assert status == 0, err
+        assert "Test accuracy" in out
+
+
+def test_predict_with_course_weights(capsys, course_weights_file):
+    images = [str(DRAWN / f"{d}.png") for d in range(10)]
+    status, out, _ = run(capsys, "predict", *images, "--ex4-weights", str(course_weights_file),
+                         "--json")
+    assert status == 0
+    assert [r["prediction"] for r in json.loads(out)] == list(range(10))
+
+
+def test_user_mistakes_are_one_line_errors(capsys, tmp_path):
+    status, _, err = run(capsys, "predict", str(tmp_path / "none.png"), "--ex4-weights",
+                         str(tmp_path / "none.mat"))
+    assert status == 1 and err.startswith("sknn-digits: error:") and "none.mat" in err
+    (tmp_path / "text.png").write_text("hello")
+    model = tmp_path / "m.skops"
+    run(capsys, "train", "--max-iter", "5", "--quiet", "--out", str(model))
+    status, _, err = run(capsys, "predict", str(tmp_path / "text.png"), "--model", str(model))
+    assert status == 1 and "text.png' is not an image file" in err
+    np.savez(tmp_path / "wide.npz", X=np.zeros((4, 10)), y=[0, 1, 0, 1])
+    status, _, err = run(capsys, "evaluate", "--model", str(model), "--data",
+                         str(tmp_path / "wide.npz"))
+    assert status == 1 and "expects 64 features" in err and "has 10" in err
+    assert err.count("\n") == 1
+
+
+def test_gradient_check_command(capsys):
+    status, out, _ = run(capsys, "gradient-check", "--lambda", "3")
+    assert status == 0 and "backpropagation is correct" in out
+
+
+def test_grid_search_command(capsys):
+    status, out, _ = run(capsys, "grid-search", "--alphas", "0.3,3", "--hidden", "8;16",
+                         "--cv", "3", "--max-iter", "40")
+    assert status == 0
+    rows = [line for line in out.splitlines() if line.strip() and line.split()[0][0].isdigit()]
+    assert len(rows) == 4
+    assert "Best: alpha =" in out
+
+
+def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
+    pytest.importorskip("matplotlib")
+    status, out, _ = run(capsys, "show", "--out-dir", str(tmp_path))
+    names = {"digits.png", "hidden_units.png", "predictions.png", "confusion_matrix.png",
+             "loss_curve.png"}
+    assert status == 0 and {p.name for p in tmp_path.iterdir()} == names
+    for name in names:
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (tmp_path / "digits.png").write_bytes(b"mine")
+    status, _, err = run(capsys, "show", "--out-dir", str(tmp_path))
+    assert status == 1 and "--force" in err
+    assert (tmp_path / "digits.png").read_bytes() == b"mine"
