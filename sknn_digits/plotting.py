@@ -68,9 +68,9 @@ def display_data(X, layout=None, n_cols=None, cmap="gray", diverging=False, titl
 
     Examples
     --------
-    >>> from sknn_digits.datasets import load_digits
+    >>> from sklearn.datasets import load_digits
     >>> from sknn_digits.plotting import display_data
-    >>> X, y = load_digits()
+    >>> X, y = load_digits(return_X_y=True)
     >>> fig = display_data(X[:25])
     >>> fig.axes[0].images[0].get_array().shape   # 5 x 5 images of 8 x 8, 1 pixel apart
     (46, 46)
