@@ -16,19 +16,31 @@ from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from .core import ACTIVATIONS, forward, loss_and_gradient, roll, unpack, unroll
+from .core import (
+    ACTIVATIONS,
+    forward,
+    hessian_vector_product,
+    loss_and_gradient,
+    roll,
+    unpack,
+    unroll,
+)
 from .initialization import initial_params
 
 __all__ = ["BackpropMLPClassifier", "SOLVERS"]
 
 #: ``scipy.optimize.minimize`` methods that use the gradient and no Hessian.
-SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
+FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
+#: Methods that also use exact Hessian-vector products.
+SECOND_ORDER_SOLVERS = ("Newton-CG", "trust-ncg", "trust-krylov")
+SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
 
 
 class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -56,9 +68,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         The course's ``lambda``: the cost gains ``alpha / (2 m)`` times the
         sum of the squared weights, biases excluded (the scaling of
         ``MLPClassifier``'s ``alpha``).
-    solver : {"L-BFGS-B", "CG", "BFGS", "TNC"}, default="L-BFGS-B"
+    solver : {"L-BFGS-B", "CG", "BFGS", "TNC", "Newton-CG", "trust-ncg", \
+"trust-krylov"}, default="L-BFGS-B"
         The :func:`scipy.optimize.minimize` method.  ``"CG"`` is the closest
-        to the course's ``fmincg``.
+        to the course's ``fmincg``.  The last three also use exact
+        Hessian-vector products (Pearlmutter's R-operator).
     max_iter : int, default=400
         Maximum number of solver iterations (function evaluations for
         ``"TNC"``).
@@ -82,6 +96,17 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         small problems extra threads cost more than they bring, in the
         products and in the solver's own vector work), the BLAS default
         otherwise.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified),
+        score its accuracy after every iteration, stop when it has not
+        improved by ``tol`` (1e-4 when ``tol`` is None) for
+        ``n_iter_no_change`` iterations, and keep the best weights seen.
+        (The TNC solver cannot be stopped early; it still returns the best
+        weights.)
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Iterations without improvement before early stopping.
 
     Attributes
     ----------
@@ -114,6 +139,12 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Number of solver iterations.
     solver_message_ : str
         The solver's final message.
+    validation_scores_ : list of float
+        With ``early_stopping``: held-out accuracy at the start and after
+        each iteration.
+    best_validation_score_ : float
+        With ``early_stopping``: the best of ``validation_scores_``, whose
+        weights were kept.
 
     See Also
     --------
@@ -147,6 +178,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         "warm_start": ["boolean"],
         "class_weight": [dict, StrOptions({"balanced"}), None],
         "n_threads": [Interval(Integral, 1, None, closed="left"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -165,6 +199,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         warm_start=False,
         class_weight=None,
         n_threads=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -179,6 +216,9 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         self.warm_start = warm_start
         self.class_weight = class_weight
         self.n_threads = n_threads
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
 
     # ------------------------------------------------------------------ fit
 
@@ -213,35 +253,51 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         )
         Y = self._encode_targets(y, keep_previous).astype(X.dtype)
         sample_weight = self._sample_weight(sample_weight, y, X)
-        X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
-        layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        self.out_activation_ = (
-            "softmax"
-            if self.output_activation == "softmax" and Y.shape[1] > 1
-            and not self._multilabel
-            else "logistic"
-        )
         if self.output_activation == "softmax" and self._multilabel:
             raise ValueError(
                 "output_activation='softmax' cannot fit multilabel targets: each "
                 "sample may belong to several classes. Use output_activation='logistic'."
             )
+        self.out_activation_ = (
+            "softmax" if self.output_activation == "softmax" and Y.shape[1] > 1 else "logistic"
+        )
+        monitor = None
+        if self.early_stopping:
+            X, Y, sample_weight, X_val, Y_val = self._validation_split(X, Y, sample_weight)
+        X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
+        layer_sizes = (X.shape[1], *hidden, Y.shape[1])
+        problem = dict(
+            layer_sizes=layer_sizes, X=X, Y=Y, alpha=self.alpha, activation=self.activation,
+            output=self.out_activation_, sample_weight=sample_weight,
+        )
+        if self.early_stopping:
+            monitor = _EarlyStopping(
+                X_val, Y_val, layer_sizes, self.activation, self.n_iter_no_change,
+                1e-4 if self.tol is None else self.tol,
+            )
+        workspace = {}  # activation-sized arrays reused by every evaluation
 
         def objective(params):
-            J, grad = loss_and_gradient(
-                params, layer_sizes, X, Y, self.alpha, self.activation,
-                self.out_activation_, sample_weight,
-            )
+            J, grad = loss_and_gradient(params, workspace=workspace, **problem)
             return J, grad.astype(np.float64, copy=False)
+
+        def hessp(params, vector):
+            return hessian_vector_product(params, vector, **problem).astype(np.float64)
 
         x0 = self._starting_params(layer_sizes, keep_previous)
         with threadpool_limits(_blas_threads(self.n_threads, X, layer_sizes), "blas"):
             result, self.loss_curve_ = _run_solver(
-                objective, x0, self.solver, self.max_iter, self.tol, self.verbose
+                objective, x0, self.solver, self.max_iter, self.tol, self.verbose,
+                hessp if self.solver in SECOND_ORDER_SOLVERS else None, monitor,
             )
-        self._set_weights(result.x, layer_sizes)
-        self.loss_ = float(result.fun)
-        self.n_iter_ = int(result.nit)
+            params, self.loss_ = result.x, float(result.fun)
+            if monitor is not None:
+                params = monitor.best_params
+                self.loss_ = float(objective(params)[0])
+                self.validation_scores_ = monitor.scores
+                self.best_validation_score_ = monitor.best_score
+        self._set_weights(params, layer_sizes)
+        self.n_iter_ = len(self.loss_curve_)
         self.solver_message_ = str(result.message)
         if _hit_iteration_limit(result, self.solver, self.max_iter):
             warnings.warn(
@@ -250,6 +306,22 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 ConvergenceWarning,
             )
         return self
+
+    def _validation_split(self, X, Y, sample_weight):
+        """Hold out ``validation_fraction`` of the samples, stratified by class."""
+        stratify = None if self._multilabel else Y.argmax(axis=1) if Y.shape[1] > 1 else Y[:, 0]
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        if n_val < 1 or X.shape[0] - n_val < 2:
+            raise ValueError(
+                f"early_stopping needs a validation set and a training set: "
+                f"validation_fraction={self.validation_fraction} of {X.shape[0]} samples "
+                "leaves one of them (nearly) empty."
+            )
+        weights = np.ones(X.shape[0]) if sample_weight is None else sample_weight
+        X, X_val, Y, Y_val, weights, _ = train_test_split(
+            X, Y, weights, test_size=n_val, stratify=stratify, random_state=self.random_state
+        )
+        return X, Y, None if sample_weight is None else weights, X_val, Y_val
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -534,12 +606,42 @@ def _row_keys(X, Y):
     return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
 
 
-def _run_solver(objective, x0, solver, max_iter, tol, verbose):
+class _EarlyStopping:
+    """Scores held-out data after each iteration; says when to stop; keeps the best weights."""
+
+    def __init__(self, X_val, Y_val, layer_sizes, activation, patience, tol):
+        self.X_val, self.Y_val = X_val, Y_val
+        self.layer_sizes, self.activation = layer_sizes, activation
+        self.patience, self.tol = patience, tol
+        self.scores, self.best_score, self.best_params, self.stale = [], -np.inf, None, 0
+
+    def accuracy(self, params):
+        """Accuracy on the held-out samples (every label right, for multilabel)."""
+        z = forward(self.X_val, *unpack(params.astype(self.X_val.dtype), self.layer_sizes),
+                    self.activation)[1]
+        if self.Y_val.shape[1] > 1 and np.all(self.Y_val.sum(axis=1) == 1):
+            return float(np.mean(z.argmax(axis=1) == self.Y_val.argmax(axis=1)))
+        return float(np.mean(np.all((z > 0) == (self.Y_val > 0.5), axis=1)))
+
+    def __call__(self, params):
+        """Record the score at ``params``; True when it has stopped improving."""
+        score = self.accuracy(params)
+        self.scores.append(score)
+        if score > self.best_score + self.tol:
+            self.stale = 0
+        else:
+            self.stale += 1
+        if score > self.best_score:
+            self.best_score, self.best_params = score, params.copy()
+        return self.stale >= self.patience
+
+
+def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, monitor=None):
     """Minimise ``objective`` (returning ``(J, grad)``) and record J per iteration.
 
     scipy's callback sees the accepted point but not its cost; the cost was
     computed there already, so the last evaluation is remembered instead of
-    evaluating again.
+    evaluating again.  ``monitor(params)`` returning True stops the solver.
     """
     last = {}
     loss_curve = []
@@ -554,10 +656,15 @@ def _run_solver(objective, x0, solver, max_iter, tol, verbose):
         loss_curve.append(J)
         if verbose:
             print(f"Iteration {len(loss_curve)}, loss = {J:.8f}")
+        if monitor is not None and monitor(xk):
+            raise StopIteration  # scipy ends the solve and returns the current point
 
+    if monitor is not None:
+        monitor(np.asarray(x0, dtype=np.float64))  # the starting point is a candidate too
     limit = {"maxfun": max_iter} if solver == "TNC" else {"maxiter": max_iter}
     result = minimize(
-        remembered, x0, jac=True, method=solver, tol=tol, callback=callback, options=limit
+        remembered, x0, jac=True, hessp=hessp, method=solver, tol=tol, callback=callback,
+        options=limit,
     )
     return result, loss_curve
 

@@ -9,6 +9,7 @@ from scipy import sparse
 from sknn_digits.core import (
     ACTIVATIONS,
     forward,
+    hessian_vector_product,
     loss_and_gradient,
     n_params,
     roll,
@@ -192,3 +193,51 @@ def test_forward_pass_matches_explicit_layers():
     activations, z_out = forward(X, *unpack(params, layer_sizes))
     np.testing.assert_allclose(activations[1], a2, rtol=1e-14)
     np.testing.assert_allclose(z_out, z3, rtol=1e-13)
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+@pytest.mark.parametrize("hidden", [(5,), (4, 3), (3, 4, 2)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_hessian_vector_product_matches_differences_of_the_gradient(
+    activation, output, hidden, weighted
+):
+    layer_sizes = (4, *hidden, 3)
+    params, X, Y = _problem(layer_sizes, seed=2)
+    rng = np.random.default_rng(7)
+    vector = rng.normal(size=params.size)
+    sw = rng.uniform(0.1, 3, X.shape[0]) if weighted else None
+    args = (layer_sizes, X, Y, 0.4, activation, output, sw)
+    hv = hessian_vector_product(params, vector, *args)
+    eps = 1e-5
+    plus = loss_and_gradient(params + eps * vector, *args)[1]
+    minus = loss_and_gradient(params - eps * vector, *args)[1]
+    assert relative_difference((plus - minus) / (2 * eps), hv) < 1e-7
+
+
+def test_hessian_is_symmetric():
+    layer_sizes = (3, 4, 2)
+    params, X, Y = _problem(layer_sizes, m=6)
+    rng = np.random.default_rng(0)
+    u, v = rng.normal(size=params.size), rng.normal(size=params.size)
+    args = (layer_sizes, X, Y, 0.1, "tanh", "softmax")
+    assert u @ hessian_vector_product(params, v, *args) == pytest.approx(
+        v @ hessian_vector_product(params, u, *args), rel=1e-10)
+
+
+def test_workspace_reuse_gives_identical_results():
+    layer_sizes = (6, 5, 4, 3)
+    params, X, Y = _problem(layer_sizes, m=12)
+    workspace = {}
+    first = loss_and_gradient(params, layer_sizes, X, Y, 0.3, workspace=workspace)
+    assert workspace  # arrays were kept for the next call
+    again = loss_and_gradient(params, layer_sizes, X, Y, 0.3, workspace=workspace)
+    fresh = loss_and_gradient(params, layer_sizes, X, Y, 0.3)
+    assert first[0] == again[0] == fresh[0]
+    np.testing.assert_array_equal(again[1], fresh[1])
+    assert not np.shares_memory(first[1], again[1])  # each call returns a new gradient
+
+
+def test_fast_hidden_sigmoid_agrees_with_exact_sigmoid():
+    z = np.linspace(-50, 50, 1001)
+    np.testing.assert_allclose(ACTIVATIONS["logistic"].g(z.copy()), sigmoid(z), atol=2e-16)

@@ -358,3 +358,41 @@ def test_from_thetas_binary_single_unit():
     flipped = BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=["z", "a"])
     np.testing.assert_array_equal(flipped.classes_, ["a", "z"])
     np.testing.assert_array_equal(flipped.predict(X), ["z", "a"])  # the unit answers "a"
+
+
+@pytest.mark.parametrize("solver", ["Newton-CG", "trust-ncg", "trust-krylov"])
+def test_second_order_solvers_use_exact_hessian(small_digits, solver):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=30,
+                                    random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.9
+    assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
+
+
+def test_early_stopping_keeps_the_best_validation_weights(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = BackpropMLPClassifier(alpha=1e-4, early_stopping=True, n_iter_no_change=5,
+                                    max_iter=400, random_state=0).fit(X, y)
+    scores = clf.validation_scores_
+    assert clf.best_validation_score_ == max(scores)
+    assert len(scores) == clf.n_iter_ + 1  # the start, then one per iteration
+    assert clf.n_iter_ < 400  # it stopped early
+    best = int(np.argmax(scores))
+    assert all(s <= scores[best] + 1e-4 for s in scores[best:])
+    assert len(scores) - 1 - best >= 5
+    # The kept weights are the best ones: re-score the held-out split.
+    from sklearn.model_selection import train_test_split
+
+    _, X_val, _, y_val = train_test_split(X, y, test_size=int(np.ceil(0.1 * len(y))),
+                                          stratify=y, random_state=0)
+    assert clf.score(X_val, y_val) == pytest.approx(clf.best_validation_score_)
+
+
+def test_early_stopping_needs_room_for_both_sets():
+    with pytest.raises(ValueError, match="validation_fraction"):
+        BackpropMLPClassifier(early_stopping=True, validation_fraction=0.99).fit(
+            [[0.0], [1.0], [2.0]], [0, 1, 0])
