@@ -5,6 +5,7 @@ columns, hands :func:`sknn_digits.core.loss_and_gradient` to
 :func:`scipy.optimize.minimize` and keeps what comes back.
 """
 
+import hashlib
 import warnings
 from numbers import Integral, Real
 
@@ -566,44 +567,53 @@ def _blas_threads(n_threads, X, layer_sizes):
 
 
 def _merge_duplicate_samples(X, Y, sample_weight):
-    """Put the samples in a canonical order, merging repeated ``(x, y)`` rows.
+    """Merge repeated ``(x, y)`` rows into weights, and drop rows of weight zero.
 
-    A row repeated ``k`` times becomes one row of weight ``k``, and rows of
-    weight zero are dropped: the cost is the same, and cheaper to evaluate.
-    Because the order no longer depends on the caller's, shuffling the
-    training set, or trading repeated rows for integer weights, gives
-    bit-for-bit the same fit.
+    A row repeated ``k`` times becomes one row of weight ``k``: the cost is the
+    same and cheaper to evaluate.  When anything is merged or dropped, the
+    remaining rows are put in an order that depends only on their contents,
+    so trading repeated rows for integer weights, in any order, gives
+    bit-for-bit the same fit.  Otherwise the data are returned as they are,
+    without a copy.
 
     Returns
     -------
-    X, Y : the distinct rows, sorted by their bytes
-    weights : ndarray of shape (n_distinct,), in ``X``'s dtype
+    X, Y : the distinct rows of positive weight
+    weights : ndarray of shape (n_rows,) in ``X``'s dtype, or None
     """
-    m = X.shape[0]
-    weights = np.ones(m, dtype=X.dtype) if sample_weight is None else sample_weight
-    _, first, inverse = np.unique(
-        _row_keys(X, Y), return_index=True, return_inverse=True
-    )
+    keys = _row_keys(X, Y)
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    has_zero = sample_weight is not None and not np.all(sample_weight > 0)
+    if first.size == X.shape[0] and not has_zero:
+        return X, Y, sample_weight
+    weights = np.ones(X.shape[0], dtype=X.dtype) if sample_weight is None else sample_weight
     merged = np.bincount(inverse.ravel(), weights=weights).astype(X.dtype)
     keep = merged > 0
     return X[first[keep]], Y[first[keep]], merged[keep]
 
 
 def _row_keys(X, Y):
-    """One byte-string key per sample, equal exactly when ``(x, y)`` rows are equal."""
+    """A 16-byte digest per sample, equal exactly when the ``(x, y)`` rows are equal.
+
+    Hashing row by row reads ``X`` once and copies nothing of its size.
+    """
     if sparse.issparse(X):
-        X = sparse.csr_matrix(X)  # a copy when X is CSC; indices are then sorted
+        X = sparse.csr_matrix(X)  # a copy when X is CSC
         X.sum_duplicates()
         X.sort_indices()
-        return np.array(
-            [
-                X.indices[start:stop].tobytes() + X.data[start:stop].tobytes() + y.tobytes()
-                for start, stop, y in zip(X.indptr[:-1], X.indptr[1:], Y)
-            ],
-            dtype=object,
+        rows = (
+            (X.indices[start:stop], X.data[start:stop])
+            for start, stop in zip(X.indptr[:-1], X.indptr[1:])
         )
-    rows = np.ascontiguousarray(np.hstack([X, Y]))
-    return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    else:
+        rows = ((row,) for row in X)
+    keys = np.empty(X.shape[0], dtype="V16")
+    for i, (parts, y) in enumerate(zip(rows, Y)):
+        digest = hashlib.blake2b(y.tobytes(), digest_size=16)
+        for part in parts:
+            digest.update(np.ascontiguousarray(part).tobytes())
+        keys[i] = digest.digest()
+    return keys
 
 
 class _EarlyStopping:

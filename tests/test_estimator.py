@@ -210,14 +210,18 @@ def test_same_random_state_gives_identical_weights(small_digits):
     assert not np.array_equal(a.thetas_[0], c.thetas_[0])
 
 
-def test_row_order_does_not_change_the_fit(small_digits):
-    X, y = small_digits
-    order = np.random.default_rng(0).permutation(len(y))
+def test_integer_weights_equal_repeated_rows_bit_for_bit(small_digits):
+    X, y = small_digits[0][::3], small_digits[1][::3]
+    counts = np.random.default_rng(0).integers(0, 4, len(y))
+    order = np.random.default_rng(1).permutation(len(y))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        a = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X, y)
-        b = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X[order], y[order])
-    np.testing.assert_array_equal(a.thetas_[0], b.thetas_[0])
+        weighted = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
+            X[order], y[order], sample_weight=counts[order])
+        repeated = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
+            X.repeat(counts, axis=0), y.repeat(counts))
+    for a, b in zip(weighted.thetas_, repeated.thetas_):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_warm_start_continues_from_previous_weights(small_digits):
