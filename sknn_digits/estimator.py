@@ -7,13 +7,14 @@ columns, hands :func:`sknn_digits.core.loss_and_gradient` to
 
 import hashlib
 import warnings
+from contextlib import nullcontext
 from numbers import Integral, Real
 
 import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
@@ -92,11 +93,13 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes, multiplied into ``sample_weight``.
     n_threads : int or None, default=None
-        BLAS threads used while fitting.  ``None`` chooses by problem size:
-        one thread where the products are too small to gain from more (on
-        small problems extra threads cost more than they bring, in the
-        products and in the solver's own vector work), the BLAS default
-        otherwise.
+        BLAS threads for the cost evaluations while fitting.  ``None``
+        chooses by problem size: one thread where the products are too small
+        to gain from more, all of them otherwise.  Never more than the limit
+        in force when ``fit`` starts (so a fit inside a parallel grid search
+        keeps to its share of the cores).  The solver's own vector work always
+        runs on one thread: on vectors of ``n_params`` more threads only
+        cost time.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified),
         score its accuracy after every iteration, stop when it has not
@@ -277,16 +280,24 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 1e-4 if self.tol is None else self.tol,
             )
         workspace = {}  # activation-sized arrays reused by every evaluation
+        blas = ThreadpoolController().select(user_api="blas")
+        threads = _blas_threads(self.n_threads, X, layer_sizes, blas)
+
+        def evaluation_threads():
+            return blas.limit(limits=threads) if threads > 1 else nullcontext()
 
         def objective(params):
-            J, grad = loss_and_gradient(params, workspace=workspace, **problem)
+            with evaluation_threads():
+                J, grad = loss_and_gradient(params, workspace=workspace, **problem)
             return J, grad.astype(np.float64, copy=False)
 
         def hessp(params, vector):
-            return hessian_vector_product(params, vector, **problem).astype(np.float64)
+            with evaluation_threads():
+                return hessian_vector_product(params, vector, **problem).astype(np.float64)
 
         x0 = self._starting_params(layer_sizes, keep_previous)
-        with threadpool_limits(_blas_threads(self.n_threads, X, layer_sizes), "blas"):
+        # The solver's own work is on vectors of n_params: one thread does it best.
+        with blas.limit(limits=1):
             result, self.loss_curve_ = _run_solver(
                 objective, x0, self.solver, self.max_iter, self.tol, self.verbose,
                 hessp if self.solver in SECOND_ORDER_SOLVERS else None, monitor,
@@ -553,17 +564,23 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
-#: Below this many multiply-adds per cost evaluation one BLAS thread is faster
-#: (measured by ``benchmarks/``; see the performance page of the docs).
-SMALL_PROBLEM_FLOPS = 2e8
+#: From this many multiply-adds per cost evaluation on, more BLAS threads pay
+#: off (measured by ``benchmarks/run.py``; see the performance page).
+PARALLEL_FLOPS = 3e7
 
 
-def _blas_threads(n_threads, X, layer_sizes):
-    """BLAS thread limit for a fit: the user's, else 1 for small problems, else none."""
-    if n_threads is not None:
-        return n_threads
-    per_sample = sum(n_in * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
-    return 1 if 3 * X.shape[0] * per_sample < SMALL_PROBLEM_FLOPS else None
+def _blas_threads(n_threads, X, layer_sizes, blas):
+    """BLAS threads for the cost evaluations of a fit.
+
+    The user's ``n_threads``, else 1 for small problems and all for large ones;
+    never more than the limit in force when the fit starts, so a fit inside a
+    parallel grid search keeps to its share of the cores.
+    """
+    available = max((c.num_threads for c in blas.lib_controllers), default=1)
+    if n_threads is None:
+        per_sample = sum(n_in * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
+        n_threads = available if 3 * X.shape[0] * per_sample >= PARALLEL_FLOPS else 1
+    return max(1, min(n_threads, available))
 
 
 def _merge_duplicate_samples(X, Y, sample_weight):

@@ -400,3 +400,38 @@ def test_early_stopping_needs_room_for_both_sets():
     with pytest.raises(ValueError, match="validation_fraction"):
         BackpropMLPClassifier(early_stopping=True, validation_fraction=0.99).fit(
             [[0.0], [1.0], [2.0]], [0, 1, 0])
+
+
+def _threads_seen_by_evaluations(monkeypatch, X, y, **params):
+    import sknn_digits.estimator as module
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    real = module.loss_and_gradient
+
+    def spy(*args, **kwargs):
+        seen.append(max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "loss_and_gradient", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        BackpropMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
+    return set(seen)
+
+
+def test_blas_threads_follow_problem_size_and_outer_limits(monkeypatch):
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    available = max(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+    rng = np.random.default_rng(0)
+    small_X, small_y = rng.random((100, 8)), rng.integers(0, 3, 100)
+    big_X, big_y = rng.random((4000, 400)), rng.integers(0, 10, 4000)
+    assert _threads_seen_by_evaluations(monkeypatch, small_X, small_y) == {1}
+    assert _threads_seen_by_evaluations(monkeypatch, big_X, big_y, hidden_layer_sizes=30) == {
+        available}
+    assert _threads_seen_by_evaluations(monkeypatch, big_X, big_y, n_threads=1) == {1}
+    # Inside a parallel grid search's worker the limit in force is kept.
+    with threadpool_limits(1, "blas"):
+        assert _threads_seen_by_evaluations(
+            monkeypatch, big_X, big_y, hidden_layer_sizes=30, n_threads=8) == {1}

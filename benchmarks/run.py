@@ -1,0 +1,396 @@
+"""The sknn_digits benchmark: every comparison runs both sides in this process.
+
+Run from the project's root::
+
+    python benchmarks/run.py            # the full run, about ten minutes on 2 cores
+    python benchmarks/run.py --quick    # smaller problems, a minute or two
+
+It prints each table as it goes and writes them all to
+``benchmarks/results.md`` and a plot to ``docs/_static/benchmark.png``.
+Times are medians of interleaved repeats (A B A B ...), and the figures that
+matter are the ratios, which drift far less than absolute times on a shared
+machine.  Needs matplotlib and threadpoolctl (``pip install ".[test]"``).
+"""
+
+import argparse
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import scipy
+import sklearn
+from scipy import ndimage
+from scipy.optimize import minimize
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import sknn_digits
+from notebook_baseline import notebook_cost_and_gradient
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.core import loss_and_gradient, unpack
+from sknn_digits.initialization import initial_params
+
+ROOT = Path(__file__).resolve().parents[1]
+warnings.simplefilter("ignore", ConvergenceWarning)
+
+
+# --------------------------------------------------------------------- tools
+
+
+def interleaved(functions, repeats):
+    """Median seconds of each function, timed in turns so drift hits all alike."""
+    times = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+class Report:
+    """Collects markdown tables; prints each as it is made."""
+
+    def __init__(self):
+        self.parts = []
+
+    def table(self, title, header, rows, note=""):
+        lines = [f"### {title}", "", "| " + " | ".join(header) + " |",
+                 "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+        if note:
+            lines += ["", note]
+        text = "\n".join(lines) + "\n"
+        print(text, flush=True)
+        self.parts.append(text)
+
+
+def problem(m, n, k, seed=0, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    X = rng.random((m, n)).astype(dtype)
+    Y = np.eye(k, dtype=dtype)[rng.integers(0, k, m)]
+    return X, Y
+
+
+def digits_784(copies=3, seed=0):
+    """A 784-feature problem from the bundled digits: 28x28, shifted, noisy."""
+    X, y = load_digits(return_X_y=True)
+    rng = np.random.default_rng(seed)
+    images = ndimage.zoom(X.reshape(-1, 8, 8) / 16, (1, 2.5, 2.5), order=1)  # 20 x 20
+    out = []
+    for _ in range(copies):
+        canvas = np.zeros((len(X), 28, 28))
+        for i, image in enumerate(images):
+            top, left = rng.integers(2, 7, size=2)
+            canvas[i, top:top + 20, left:left + 20] = image
+        out.append(np.clip(canvas + rng.normal(0, 0.05, canvas.shape), 0, 1).reshape(len(X), -1))
+    return np.vstack(out), np.tile(y, copies)
+
+
+# ---------------------------------------------------------------- benchmarks
+
+
+def cost_against_floor(report, sizes, repeats):
+    """One cost-and-gradient evaluation against the matrix products it needs."""
+    rows = []
+    for m, n, h, k in sizes:
+        X, Y = problem(m, n, k)
+        layer_sizes = (n, h, k)
+        params = initial_params(layer_sizes, random_state=0)
+        (W1, W2), _ = unpack(params, layer_sizes)
+        A, D2, D1 = np.random.rand(m, h), np.random.rand(m, k), np.random.rand(m, h)
+        workspace = {}
+
+        def products():
+            X @ W1, A @ W2  # forward
+            A.T @ D2, D2 @ W2.T, X.T @ D1  # backward
+
+        for threads in (1, 2):
+            with threadpool_limits(threads, "blas"):
+                t = interleaved({
+                    "eval": lambda: loss_and_gradient(params, layer_sizes, X, Y, 1.0,
+                                                      workspace=workspace),
+                    "floor": products,
+                }, repeats)
+            rows.append([f"{m}x{n}, {h} hidden, {k} out", threads,
+                         f"{t['eval'] * 1e3:.1f}", f"{t['floor'] * 1e3:.1f}",
+                         f"**{t['eval'] / t['floor']:.2f}**"])
+    report.table(
+        "One evaluation of J and its gradient against its floor",
+        ["problem", "BLAS threads", "evaluation (ms)", "products alone (ms)", "ratio"],
+        rows,
+        "The floor is the five matrix products backpropagation cannot avoid "
+        "(X·W1, A·W2, Aᵀ·δ3, δ3·W2ᵀ, Xᵀ·δ2), timed alone on arrays of the same shapes. "
+        "Goal: ratio ≤ 1.3.",
+    )
+    return rows
+
+
+def notebook_baseline(report, repeats):
+    """The package against a notebook-001-style implementation, course size."""
+    m, n, h, k = 5000, 400, 25, 10
+    X, Y = problem(m, n, k)
+    params = initial_params((n, h, k), random_state=0)
+    workspace = {}
+    t = interleaved({
+        "package": lambda: loss_and_gradient(params, (n, h, k), X, Y, 1.0, workspace=workspace),
+        "notebook": lambda: notebook_cost_and_gradient(params, X, Y, h, 1.0),
+    }, repeats)
+    J_package = loss_and_gradient(params, (n, h, k), X, Y, 1.0)[0]
+    J_notebook = notebook_cost_and_gradient(params, X, Y, h, 1.0)[0]
+    report.table(
+        "Against the approach it replaces (notebook 001's loops and m×m trace)",
+        ["implementation", "cost + gradient (ms)", "J"],
+        [["notebook-style", f"{t['notebook'] * 1e3:.0f}", f"{J_notebook:.10f}"],
+         ["sknn_digits", f"{t['package'] * 1e3:.1f}", f"{J_package:.10f}"]],
+        f"5000×400 data, 25 hidden units, 10 outputs: sknn_digits is "
+        f"**{t['notebook'] / t['package']:.0f}× faster** and agrees on J.",
+    )
+    return t["notebook"] / t["package"]
+
+
+def fits_against_mlp(report, datasets, repeats):
+    """Whole fits: BackpropMLPClassifier against MLPClassifier(solver='lbfgs')."""
+    rows, ratios = [], {}
+    for name, (X, y), hidden, max_iter in datasets:
+        X_train, X_test, y_train, y_test = train_test_split(
+            X / X.max(), y, test_size=0.25, stratify=y, random_state=0)
+        ours = BackpropMLPClassifier(hidden_layer_sizes=hidden, alpha=1.0, max_iter=max_iter,
+                                     random_state=0)
+        theirs = MLPClassifier(hidden_layer_sizes=(hidden,), activation="logistic",
+                               solver="lbfgs", alpha=1.0, max_iter=max_iter, random_state=0)
+        t = interleaved({"ours": lambda: ours.fit(X_train, y_train),
+                         "mlp": lambda: theirs.fit(X_train, y_train)}, repeats)
+        a_ours, a_mlp = ours.score(X_test, y_test), theirs.score(X_test, y_test)
+        ratios[name] = t["ours"] / t["mlp"]
+        rows.append([name, f"{X.shape[0]}×{X.shape[1]}, {hidden} hidden, {max_iter} it.",
+                     f"{t['ours']:.2f}", f"{t['mlp']:.2f}", f"**{ratios[name]:.2f}**",
+                     f"{a_ours:.4f}", f"{a_mlp:.4f}"])
+    report.table(
+        "A whole fit against MLPClassifier(solver='lbfgs', activation='logistic')",
+        ["data", "problem", "ours (s)", "MLPClassifier (s)", "time ratio",
+         "ours: held-out acc.", "MLP: held-out acc."],
+        rows,
+        "Same hidden size, alpha = 1 and max_iter; each with its default thread use. "
+        "Goal: time ratio ≤ 0.5 at equal accuracy (within 0.5 point).",
+    )
+    return ratios
+
+
+def grid_search_against_mlp(report, X, y, max_iter, repeats):
+    """The same 3×3 GridSearchCV with 5-fold CV for both estimators."""
+    X = X / X.max()
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    grids = {
+        "ours": GridSearchCV(
+            BackpropMLPClassifier(max_iter=max_iter, random_state=0),
+            {"alpha": [0.1, 1.0, 10.0], "hidden_layer_sizes": [10, 25, 50]}, cv=cv),
+        "mlp": GridSearchCV(
+            MLPClassifier(activation="logistic", solver="lbfgs", max_iter=max_iter,
+                          random_state=0),
+            {"alpha": [0.1, 1.0, 10.0], "hidden_layer_sizes": [(10,), (25,), (50,)]}, cv=cv),
+    }
+    t = interleaved({name: (lambda g=g: g.fit(X, y)) for name, g in grids.items()}, repeats)
+    ratio = t["ours"] / t["mlp"]
+    report.table(
+        "GridSearchCV, 3 alphas × 3 hidden sizes × 5 folds, on the bundled digits",
+        ["estimator", "time (s)", "best CV accuracy"],
+        [["BackpropMLPClassifier", f"{t['ours']:.1f}", f"{grids['ours'].best_score_:.4f}"],
+         ["MLPClassifier", f"{t['mlp']:.1f}", f"{grids['mlp'].best_score_:.4f}"]],
+        f"Time ratio **{ratio:.2f}** (goal ≤ 0.5), max_iter = {max_iter}.",
+    )
+    return ratio
+
+
+def float32_against_float64(report, X, y, hidden, max_iter, repeats):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / X.max(), y, test_size=0.25, stratify=y, random_state=0)
+    X32_train, X32_test = X_train.astype(np.float32), X_test.astype(np.float32)
+    models = {dtype: BackpropMLPClassifier(hidden_layer_sizes=hidden, max_iter=max_iter,
+                                           random_state=0) for dtype in ("64", "32")}
+    t = interleaved({"64": lambda: models["64"].fit(X_train, y_train),
+                     "32": lambda: models["32"].fit(X32_train, y_train)}, repeats)
+    a64, a32 = models["64"].score(X_test, y_test), models["32"].score(X32_test, y_test)
+    speedup = t["64"] / t["32"]
+    report.table(
+        "float32 against float64, the same fit",
+        ["dtype", "fit (s)", "held-out accuracy"],
+        [["float64", f"{t['64']:.2f}", f"{a64:.4f}"], ["float32", f"{t['32']:.2f}", f"{a32:.4f}"]],
+        f"float32 is **{speedup:.2f}×** faster (goal ≥ 1.6× at the same accuracy); "
+        f"{X.shape[0]}×{X.shape[1]}, {hidden} hidden, {max_iter} iterations.",
+    )
+    return speedup
+
+
+def cost_growth(report, sizes, n, h, k, repeats):
+    rows, per_sample = [], []
+    for m in sizes:
+        X, Y = problem(m, n, k)
+        params = initial_params((n, h, k), random_state=0)
+        workspace = {}
+        t = interleaved({"eval": lambda: loss_and_gradient(params, (n, h, k), X, Y, 1.0,
+                                                           workspace=workspace)}, repeats)
+        per_sample.append(t["eval"] / m)
+        rows.append([m, f"{t['eval'] * 1e3:.1f}", f"{t['eval'] / m * 1e6:.2f}"])
+    report.table(
+        f"Growth of one evaluation with the number of samples ({n} features, {h} hidden)",
+        ["samples", "evaluation (ms)", "µs per sample"], rows,
+        "Linear growth shows as a constant time per sample.",
+    )
+    return rows
+
+
+def peak_memory(report, sizes, n, h, k):
+    rows = []
+    for m in sizes:
+        X, y = problem(m, n, k)
+        y = y.argmax(axis=1)
+        tracemalloc.start()
+        BackpropMLPClassifier(hidden_layer_sizes=h, max_iter=5, random_state=0).fit(X, y)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        activations = m * (h + k) * 8
+        rows.append([m, f"{X.nbytes / 2**20:.0f}", f"{activations / 2**20:.1f}",
+                     f"{peak / 2**20:.1f}", f"{peak / activations:.1f}"])
+    report.table(
+        "Peak memory of a fit (5 iterations), beyond the caller's X",
+        ["samples", "X (MiB)", "activations (MiB)", "peak allocated (MiB)",
+         "peak / activations"],
+        rows,
+        f"{n} features, {h} hidden, {k} outputs. Measured with tracemalloc; X itself is "
+        "not copied (no duplicate rows), so the peak is working memory only.",
+    )
+    return rows
+
+
+def thread_policy(report, cases, repeats):
+    """Fit time with 1 BLAS thread against 2, across problem sizes."""
+    rows = []
+    for m, n, h, k, max_iter in cases:
+        X, Y = problem(m, n, k)
+        y = Y.argmax(axis=1)
+        fits = {threads: BackpropMLPClassifier(hidden_layer_sizes=h, max_iter=max_iter,
+                                               random_state=0, n_threads=threads)
+                for threads in (1, 2)}
+        t = interleaved({threads: (lambda f=f: f.fit(X, y)) for threads, f in fits.items()},
+                        repeats)
+        flops = 3 * m * (n * h + h * k)
+        chosen = sknn_digits.estimator._blas_threads(None, X, (n, h, k)) or 2
+        rows.append([f"{m}×{n}, {h} hidden", f"{flops:.1e}", f"{t[1]:.2f}", f"{t[2]:.2f}",
+                     f"{t[2] / t[1]:.2f}", chosen])
+    report.table(
+        "BLAS threads: a fit with 1 thread against 2",
+        ["problem", "multiply-adds per evaluation", "1 thread (s)", "2 threads (s)",
+         "2 / 1", "n_threads=None picks"],
+        rows,
+        "A ratio above 1 means the second thread slows the fit down.",
+    )
+    return rows
+
+
+def second_order(report, X, y, repeats):
+    """Time for Newton-type solvers to reach the loss L-BFGS-B reaches."""
+    X = X / X.max()
+    reference = BackpropMLPClassifier(max_iter=100, random_state=0).fit(X, y)
+    target = reference.loss_
+    rows = []
+    for solver in ("L-BFGS-B", "Newton-CG", "trust-ncg", "trust-krylov"):
+        model = BackpropMLPClassifier(solver=solver, max_iter=400, random_state=0)
+        start = time.perf_counter()
+        model.fit(X, y)
+        total = time.perf_counter() - start
+        reached = next((i for i, J in enumerate(model.loss_curve_, 1) if J <= target), None)
+        if reached is None:
+            rows.append([solver, "not reached", f"{model.loss_:.4f}", f"{total:.2f}"])
+            continue
+        timed = BackpropMLPClassifier(solver=solver, max_iter=reached, random_state=0)
+        t = interleaved({"fit": lambda: timed.fit(X, y)}, repeats)
+        rows.append([solver, reached, f"{timed.loss_:.4f}", f"{t['fit']:.2f}"])
+    report.table(
+        f"Second-order solvers: time to reach J = {target:.4f} (L-BFGS-B after 100 iterations)",
+        ["solver", "iterations", "J", "time (s)"], rows,
+        "Bundled digits, 25 hidden units, alpha = 1. Newton-CG and the trust-region "
+        "methods use exact Hessian-vector products.",
+    )
+    return rows
+
+
+def plot(path, floor_rows, fit_ratios, grid_ratio, f32_speedup):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    labels = [f"{r[0].split(',')[0]}\n{r[1]} thread{'s' if r[1] > 1 else ''}" for r in floor_rows]
+    values = [float(r[4].strip("*")) for r in floor_rows]
+    left.bar(labels, values, color="#4c72b0")
+    left.axhline(1.3, color="red", linestyle="--", label="goal 1.3")
+    left.axhline(1.0, color="gray", linewidth=0.8)
+    left.set_ylabel("evaluation time / matrix-product floor")
+    left.set_title("Cost and gradient against the floor")
+    left.legend()
+    names = [*fit_ratios, "grid search", "float32\n(1 / speed-up)"]
+    ratios = [*fit_ratios.values(), grid_ratio, 1 / f32_speedup]
+    right.bar(names, ratios, color="#55a868")
+    right.axhline(0.5, color="red", linestyle="--", label="goal 0.5 (float32: 0.625)")
+    right.axhline(1.0, color="gray", linewidth=0.8)
+    right.set_ylabel("time ratio (lower is faster)")
+    right.set_title("sknn_digits / MLPClassifier, and float32 / float64")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller problems, fewer repeats")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeats = 3 if quick else 5
+    report = Report()
+    blas = ", ".join(f"{i['internal_api']} ({i['num_threads']} threads)"
+                     for i in threadpool_info() if i["user_api"] == "blas")
+    header = (f"sknn_digits {sknn_digits.__version__}, numpy {np.__version__}, scipy "
+              f"{scipy.__version__}, scikit-learn {sklearn.__version__}, Python "
+              f"{platform.python_version()}, {platform.machine()}, BLAS: {blas}"
+              f"{' (--quick)' if quick else ''}")
+    print(header, "\n")
+
+    mnist_m = 20000 if quick else 60000
+    floor_rows = cost_against_floor(
+        report, [(5000, 400, 25, 10), (mnist_m, 784, 300, 10)], 5 if quick else 7)
+    notebook_baseline(report, 3)
+    X8, y8 = load_digits(return_X_y=True)
+    X784, y784 = digits_784(copies=2 if quick else 3)
+    fit_ratios = fits_against_mlp(
+        report, [("digits 8×8", (X8, y8), 25, 400),
+                 ("digits 28×28", (X784, y784), 100, 100 if quick else 200)], repeats)
+    grid_ratio = grid_search_against_mlp(report, X8, y8, 100 if quick else 200,
+                                         1 if quick else 2)
+    f32 = float32_against_float64(report, X784, y784, 100, 100 if quick else 200, repeats)
+    cost_growth(report, [5000, 20000] + ([] if quick else [60000]), 784, 300, 10, 3)
+    peak_memory(report, [5000, 20000], 784, 300, 10)
+    thread_policy(report, [(500, 64, 25, 10, 100), (1797, 64, 25, 10, 100),
+                           (5000, 400, 25, 10, 50), (20000, 784, 100, 10, 10),
+                           *([] if quick else [(60000, 784, 300, 10, 5)])], repeats)
+    second_order(report, X8, y8, repeats)
+
+    results = ROOT / "benchmarks" / "results.md"
+    results.write_text("## Benchmark results\n\n" + header + "\n\n" + "\n".join(report.parts))
+    picture = ROOT / "docs" / "_static" / "benchmark.png"
+    plot(picture, floor_rows, fit_ratios, grid_ratio, f32)
+    print(f"Wrote {results} and {picture}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
