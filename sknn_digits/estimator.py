@@ -296,6 +296,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 return hessian_vector_product(params, vector, **problem).astype(np.float64)
 
         x0 = self._starting_params(layer_sizes, keep_previous)
+        initial_loss = objective(x0)[0]
         # The solver's own work is on vectors of n_params: one thread does it best.
         with blas.limit(limits=1):
             result, self.loss_curve_ = _run_solver(
@@ -311,7 +312,14 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         self._set_weights(params, layer_sizes)
         self.n_iter_ = len(self.loss_curve_)
         self.solver_message_ = str(result.message)
-        if _hit_iteration_limit(result, self.solver, self.max_iter):
+        if not self.loss_ < initial_loss * (1 - 1e-9):
+            warnings.warn(
+                f"The fit made no progress: J stayed at {initial_loss:.6g}. The hidden "
+                "units are probably saturated or the gradient vanishes; scale the "
+                "features (e.g. with MinMaxScaler or StandardScaler) or lower init_epsilon.",
+                ConvergenceWarning,
+            )
+        elif _hit_iteration_limit(result, self.solver, self.max_iter):
             warnings.warn(
                 f"{self.solver} reached max_iter={self.max_iter} iterations before "
                 f"converging ({self.solver_message_}). Increase max_iter or tol.",

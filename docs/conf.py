@@ -1,0 +1,60 @@
+"""Sphinx configuration for the sknn_digits documentation.
+
+Build with ``sphinx-build -W -b html docs docs/_build/html`` after
+``pip install ".[docs]"``.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+import sknn_digits
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "examples"))  # the examples import their _data helper
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+project = "sknn_digits"
+author = "sknn_digits developers"
+copyright = "2026, sknn_digits developers"
+version = release = sknn_digits.__version__
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+    "matplotlib.sphinxext.plot_directive",
+    "myst_parser",
+]
+
+source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
+                    "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
+templates_path = []
+html_static_path = ["_static"]
+html_theme = "alabaster"
+html_theme_options = {"description": "Backpropagation for handwritten digits, the scikit-learn way"}
+
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+
+sphinx_gallery_conf = {
+    "examples_dirs": str(ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"(_data|draw_digits)\.py",
+    "download_all_examples": False,
+    "within_subsection_order": "FileNameSortKey",
+}
+
+plot_include_source = True
+plot_html_show_source_link = False
+plot_formats = [("png", 90)]
+plot_rcparams = {"figure.figsize": (6, 4)}
+
+doctest_global_setup = "import numpy as np"
