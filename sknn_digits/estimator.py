@@ -244,19 +244,49 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             The fitted estimator.
         """
         self._validate_params()
-        hidden = self._hidden_sizes()
         keep_previous = self.warm_start and hasattr(self, "coefs_")
+        X, Y, sample_weight = self._training_data(X, y, sample_weight, keep_previous)
+        monitor = None
+        if self.early_stopping:
+            X, Y, sample_weight, X_val, Y_val = self._validation_split(X, Y, sample_weight)
+        X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
+        layer_sizes = (X.shape[1], *self._hidden_sizes(), Y.shape[1])
+        if self.early_stopping:
+            monitor = _EarlyStopping(X_val, Y_val, layer_sizes, self.activation,
+                                     self.n_iter_no_change, 1e-4 if self.tol is None else self.tol)
+        objective = _Objective(
+            dict(layer_sizes=layer_sizes, X=X, Y=Y, alpha=self.alpha,
+                 activation=self.activation, output=self.out_activation_,
+                 sample_weight=sample_weight),
+            self.n_threads,
+        )
+        x0 = self._starting_params(layer_sizes, keep_previous)
+        _warn_if_saturated(X, x0, layer_sizes, self.activation)
+        # The solver's own work is on vectors of n_params: one thread does it best.
+        with objective.blas.limit(limits=1):
+            initial_loss = objective(x0)[0]
+            result, self.loss_curve_ = _run_solver(
+                objective, x0, self.solver, self.max_iter, self.tol, self.verbose,
+                objective.hessp if self.solver in SECOND_ORDER_SOLVERS else None, monitor,
+            )
+            params, self.loss_ = result.x, float(result.fun)
+            if monitor is not None:  # keep the weights that scored best
+                params, self.loss_ = monitor.best_params, float(objective(monitor.best_params)[0])
+                self.validation_scores_ = monitor.scores
+                self.best_validation_score_ = monitor.best_score
+        self._set_weights(params, layer_sizes)
+        self.n_iter_ = len(self.loss_curve_)
+        self.solver_message_ = str(result.message)
+        self._warn_if_not_converged(result, None if keep_previous else initial_loss)
+        return self
+
+    def _training_data(self, X, y, sample_weight, keep_previous):
+        """Validated ``X``, 0/1 targets ``Y`` in ``X``'s dtype, and sample weights."""
         X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=not keep_previous,
-            accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32),
-            multi_output=True,
+            self, X, y, reset=not keep_previous, accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32), multi_output=True,
         )
         Y = self._encode_targets(y, keep_previous).astype(X.dtype)
-        sample_weight = self._sample_weight(sample_weight, y, X)
         if self.output_activation == "softmax" and self._multilabel:
             raise ValueError(
                 "output_activation='softmax' cannot fit multilabel targets: each "
@@ -265,54 +295,11 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         self.out_activation_ = (
             "softmax" if self.output_activation == "softmax" and Y.shape[1] > 1 else "logistic"
         )
-        monitor = None
-        if self.early_stopping:
-            X, Y, sample_weight, X_val, Y_val = self._validation_split(X, Y, sample_weight)
-        X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
-        layer_sizes = (X.shape[1], *hidden, Y.shape[1])
-        problem = dict(
-            layer_sizes=layer_sizes, X=X, Y=Y, alpha=self.alpha, activation=self.activation,
-            output=self.out_activation_, sample_weight=sample_weight,
-        )
-        if self.early_stopping:
-            monitor = _EarlyStopping(
-                X_val, Y_val, layer_sizes, self.activation, self.n_iter_no_change,
-                1e-4 if self.tol is None else self.tol,
-            )
-        workspace = {}  # activation-sized arrays reused by every evaluation
-        blas = ThreadpoolController().select(user_api="blas")
-        threads = _blas_threads(self.n_threads, X, layer_sizes, blas)
+        return X, Y, self._sample_weight(sample_weight, y, X)
 
-        def evaluation_threads():
-            return blas.limit(limits=threads) if threads > 1 else nullcontext()
-
-        def objective(params):
-            with evaluation_threads():
-                J, grad = loss_and_gradient(params, workspace=workspace, **problem)
-            return J, grad.astype(np.float64, copy=False)
-
-        def hessp(params, vector):
-            with evaluation_threads():
-                return hessian_vector_product(params, vector, **problem).astype(np.float64)
-
-        x0 = self._starting_params(layer_sizes, keep_previous)
-        initial_loss = objective(x0)[0]
-        # The solver's own work is on vectors of n_params: one thread does it best.
-        with blas.limit(limits=1):
-            result, self.loss_curve_ = _run_solver(
-                objective, x0, self.solver, self.max_iter, self.tol, self.verbose,
-                hessp if self.solver in SECOND_ORDER_SOLVERS else None, monitor,
-            )
-            params, self.loss_ = result.x, float(result.fun)
-            if monitor is not None:
-                params = monitor.best_params
-                self.loss_ = float(objective(params)[0])
-                self.validation_scores_ = monitor.scores
-                self.best_validation_score_ = monitor.best_score
-        self._set_weights(params, layer_sizes)
-        self.n_iter_ = len(self.loss_curve_)
-        self.solver_message_ = str(result.message)
-        if not self.loss_ < initial_loss * (1 - 1e-9):
+    def _warn_if_not_converged(self, result, initial_loss):
+        """ConvergenceWarning when a fresh fit made no progress or max_iter stopped it."""
+        if initial_loss is not None and not self.loss_ < initial_loss * (1 - 1e-9):
             warnings.warn(
                 f"The fit made no progress: J stayed at {initial_loss:.6g}. The hidden "
                 "units are probably saturated or the gradient vanishes; scale the "
@@ -325,7 +312,6 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"converging ({self.solver_message_}). Increase max_iter or tol.",
                 ConvergenceWarning,
             )
-        return self
 
     def _validation_split(self, X, Y, sample_weight):
         """Hold out ``validation_fraction`` of the samples, stratified by class."""
@@ -641,6 +627,33 @@ def _row_keys(X, Y):
     return keys
 
 
+class _Objective:
+    """``J`` and its gradient (and Hessian products) for the solver, on reused buffers.
+
+    Evaluations run with the BLAS threads chosen for the problem size; the
+    solver calls it with a float64 vector and gets float64 back whatever the
+    data's dtype.
+    """
+
+    def __init__(self, problem, n_threads):
+        self.problem = problem
+        self.workspace = {}  # activation-sized arrays reused by every evaluation
+        self.blas = ThreadpoolController().select(user_api="blas")
+        self.threads = _blas_threads(n_threads, problem["X"], problem["layer_sizes"], self.blas)
+
+    def _threads(self):
+        return self.blas.limit(limits=self.threads) if self.threads > 1 else nullcontext()
+
+    def __call__(self, params):
+        with self._threads():
+            J, grad = loss_and_gradient(params, workspace=self.workspace, **self.problem)
+        return J, grad.astype(np.float64, copy=False)
+
+    def hessp(self, params, vector):
+        with self._threads():
+            return hessian_vector_product(params, vector, **self.problem).astype(np.float64)
+
+
 class _EarlyStopping:
     """Scores held-out data after each iteration; says when to stop; keeps the best weights."""
 
@@ -702,6 +715,27 @@ def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, monit
         options=limit,
     )
     return result, loss_curve
+
+
+def _warn_if_saturated(X, params, layer_sizes, activation):
+    """Warn when the starting weights already saturate most first-layer units.
+
+    A saturated sigmoid or tanh has a gradient of about zero, so the fit
+    cannot move those units: usually the features are far from unit scale.
+    """
+    if activation == "relu":
+        return
+    coefs, intercepts = unpack(params.astype(X.dtype), layer_sizes)
+    _, z = forward(X, coefs[:1], intercepts[:1], activation)
+    saturated = float(np.mean(np.abs(z) > 20))
+    if saturated > 0.9:
+        warnings.warn(
+            f"{saturated:.0%} of the first hidden layer's units are saturated at the "
+            "starting weights, so their gradients vanish and the fit cannot learn: "
+            "scale the features (e.g. with MinMaxScaler or StandardScaler) or lower "
+            "init_epsilon.",
+            ConvergenceWarning,
+        )
 
 
 def _hit_iteration_limit(result, solver, max_iter):
