@@ -33,15 +33,24 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
-templates_path = []
+templates_path = ["_templates"]
 html_static_path = ["_static"]
 html_theme = "alabaster"
 html_theme_options = {"description": "Backpropagation for handwritten digits, the scikit-learn way"}
 
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn generates these on every estimator; its own docs describe them.
+    "exclude-members": "set_fit_request,set_score_request,set_transform_request,"
+                       "set_predict_request,set_predict_proba_request,set_output",
+}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
+
+# benchmarks/results.md starts at level 2: it is included into performance.rst.
+suppress_warnings = ["myst.header"]
 
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
@@ -55,6 +64,6 @@ sphinx_gallery_conf = {
 plot_include_source = True
 plot_html_show_source_link = False
 plot_formats = [("png", 90)]
-plot_rcparams = {"figure.figsize": (6, 4)}
+plot_rcparams = {"figure.figsize": (6, 4), "figure.autolayout": True}
 
 doctest_global_setup = "import numpy as np"

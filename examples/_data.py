@@ -14,6 +14,8 @@ from sklearn.datasets import load_digits
 from sknn_digits.datasets import load_ex4_data, load_ex4_weights
 
 EX4_DIR = os.environ.get("SKNN_DIGITS_EX4_DIR")
+#: The digits drawn by draw_digits.py.
+DRAWN = Path(__file__).resolve().parent / "drawn"
 
 
 def example_data():

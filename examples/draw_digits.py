@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path("examples")
+HERE = Path(__file__).resolve().parent
 OUT = HERE / "drawn"
 
 

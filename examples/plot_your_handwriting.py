@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _data import EX4_DIR
+from _data import DRAWN, EX4_DIR
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
@@ -24,8 +24,7 @@ from sknn_digits.datasets import load_ex4_model
 from sknn_digits.plotting import display_data, plot_predictions
 from sknn_digits.preprocessing import DigitImageTransformer
 
-HERE = Path(__file__).resolve().parent if "__file__" in globals() else Path("examples")
-paths = sorted((HERE / "drawn").glob("*.png"))
+paths = sorted(DRAWN.glob("*.png"))
 truth = np.array([int(p.stem) for p in paths])
 
 # %%

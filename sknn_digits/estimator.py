@@ -118,7 +118,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         Class labels, or output indices for multilabel targets.
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Names of the features, when ``X`` has string column names.
     coefs_ : list of ndarray
         ``coefs_[i]`` has shape ``(n_in, n_out)``: the weights of layer ``i``
