@@ -202,7 +202,14 @@ ACTIVATIONS = {
 
 
 def softplus(z):
-    """``log(1 + e^z)`` for any finite ``z``, as ``max(z, 0) + log1p(e^-|z|)``."""
+    """``log(1 + e^z)`` for any finite ``z``, as ``max(z, 0) + log1p(e^-|z|)``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import softplus
+    >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(6).tolist()
+    [0.0, 0.693147, 1000.0]
+    """
     return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
 
 
@@ -255,12 +262,26 @@ OUTPUTS = {
 
 
 def n_params(layer_sizes):
-    """Number of weights, biases included, of a network with these layer sizes."""
+    """Number of weights, biases included, of a network with these layer sizes.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import n_params
+    >>> n_params((400, 25, 10))   # 25 x 401 + 10 x 26
+    10285
+    """
     return sum((1 + n_in) * n_out for n_in, n_out in zip(layer_sizes, layer_sizes[1:]))
 
 
 def layer_slices(layer_sizes):
-    """Slices of the flat vector that hold each layer's ``Theta``."""
+    """Slices of the flat vector that hold each layer's ``Theta``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import layer_slices
+    >>> layer_slices((400, 25, 10))
+    [slice(0, 10025, None), slice(10025, 10285, None)]
+    """
     slices, start = [], 0
     for n_in, n_out in zip(layer_sizes, layer_sizes[1:]):
         stop = start + (1 + n_in) * n_out
@@ -341,6 +362,16 @@ def unpack(params, layer_sizes):
     """Per-layer weight matrices ``W`` (n_in, n_out) and biases ``b`` (n_out,).
 
     Both are contiguous views of ``params`` (see the module docstring).
+
+    Examples
+    --------
+    >>> from sknn_digits.core import unpack
+    >>> coefs, intercepts = unpack(np.arange(9.0), (2, 3))
+    >>> intercepts[0]
+    array([0., 1., 2.])
+    >>> coefs[0]
+    array([[3., 4., 5.],
+           [6., 7., 8.]])
     """
     thetas = roll(params, layer_sizes)
     return [t[:, 1:].T for t in thetas], [t[:, 0] for t in thetas]
@@ -393,6 +424,18 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
         ``[X, a_2, ..., a_{L-1}]``: the input and every hidden layer's output.
     z_out : ndarray of shape (m, n_outputs)
         The output layer's pre-activation ``z_L``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import forward
+    >>> activations, z = forward(np.ones((2, 3)), [np.zeros((3, 4)), np.ones((4, 1))],
+    ...                          [np.zeros(4), np.zeros(1)])
+    >>> activations[1]   # sigmoid(0) = 0.5 in every hidden unit
+    array([[0.5, 0.5, 0.5, 0.5],
+           [0.5, 0.5, 0.5, 0.5]])
+    >>> z
+    array([[2.],
+           [2.]])
     """
     g = ACTIVATIONS[activation].g
     activations = [X]
@@ -406,7 +449,15 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
 
 
 def output_activation(X, coefs, intercepts, activation="logistic", output="logistic"):
-    """The network's output ``h`` for each row of ``X``."""
+    """The network's output ``h`` for each row of ``X``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import output_activation
+    >>> output_activation(np.ones((1, 2)), [np.zeros((2, 2)), np.zeros((2, 3))],
+    ...                   [np.zeros(2), np.zeros(3)], output="softmax").round(4)
+    array([[0.3333, 0.3333, 0.3333]])
+    """
     _, z_out = forward(X, coefs, intercepts, activation)
     return OUTPUTS[output].h(z_out)
 
@@ -563,6 +614,18 @@ def hessian_vector_product(
     -------
     ndarray of shape (n_params,)
         ``H @ vector``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import hessian_vector_product, loss_and_gradient
+    >>> rng = np.random.default_rng(0)
+    >>> X, Y = rng.normal(size=(5, 2)), np.eye(2)[[0, 1, 0, 1, 1]]
+    >>> params, v = rng.normal(size=17), rng.normal(size=17)
+    >>> hv = hessian_vector_product(params, v, (2, 3, 2), X, Y, alpha=0.1)
+    >>> def g(p):
+    ...     return loss_and_gradient(p, (2, 3, 2), X, Y, alpha=0.1)[1]
+    >>> bool(np.allclose(hv, (g(params + 1e-6 * v) - g(params - 1e-6 * v)) / 2e-6))
+    True
     """
     dtype = _compute_dtype(X)
     coefs, intercepts = unpack(np.asarray(params).astype(dtype, copy=False), layer_sizes)

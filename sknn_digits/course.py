@@ -32,6 +32,13 @@ def labels_to_indicators(y, num_labels):
     -------
     ndarray of shape (m, num_labels)
         ``Y[i, k] = 1`` where ``y[i] == k + 1``.
+
+    Examples
+    --------
+    >>> from sknn_digits.course import labels_to_indicators
+    >>> labels_to_indicators([2, 1], 3)
+    array([[0., 1., 0.],
+           [1., 0., 0.]])
     """
     y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:

@@ -74,6 +74,18 @@ def load_ex4_data(path):
     ValueError
         If the file is not a .mat file, lacks ``X`` or ``y``, or their shapes
         do not fit.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from scipy.io import savemat
+    >>> from sknn_digits.datasets import load_ex4_data
+    >>> path = Path(tempfile.mkdtemp()) / "ex4data1.mat"
+    >>> savemat(path, {"X": np.zeros((3, 400)), "y": np.array([[10], [1], [9]])})
+    >>> X, y = load_ex4_data(path)
+    >>> X.shape, y.tolist()
+    ((3, 400), [0, 1, 9])
     """
     X, y = _read_mat(path, ["X", "y"])
     if X.ndim != 2 or X.shape[1] != 400:
@@ -102,6 +114,17 @@ def load_ex4_weights(path):
     theta_2 : ndarray of shape (n_labels, 1 + hidden)
         Bias column first; output unit ``k`` answers the course's label
         ``k + 1`` (see :data:`EX4_CLASSES`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from scipy.io import savemat
+    >>> from sknn_digits.datasets import load_ex4_weights
+    >>> path = Path(tempfile.mkdtemp()) / "ex4weights.mat"
+    >>> savemat(path, {"Theta1": np.zeros((25, 401)), "Theta2": np.zeros((10, 26))})
+    >>> [theta.shape for theta in load_ex4_weights(path)]
+    [(25, 401), (10, 26)]
     """
     theta_1, theta_2 = _read_mat(path, ["Theta1", "Theta2"])
     if theta_1.ndim != 2 or theta_2.ndim != 2 or theta_2.shape[1] != theta_1.shape[0] + 1:
@@ -126,6 +149,19 @@ def load_ex4_model(path):
     Returns
     -------
     BackpropMLPClassifier
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from scipy.io import savemat
+    >>> from sknn_digits.datasets import load_ex4_model
+    >>> path = Path(tempfile.mkdtemp()) / "ex4weights.mat"
+    >>> theta_2 = np.zeros((10, 26))
+    >>> theta_2[9, 0] = 5.0   # unit 10, the course's label for the digit 0, always on
+    >>> savemat(path, {"Theta1": np.zeros((25, 401)), "Theta2": theta_2})
+    >>> load_ex4_model(path).predict(np.zeros((2, 400))).tolist()
+    [0, 0]
     """
     theta_1, theta_2 = load_ex4_weights(path)
     if theta_2.shape[0] != EX4_CLASSES.size:
@@ -152,6 +188,17 @@ def load_dataset(path):
     -------
     X : ndarray of shape (m, n_features)
     y : ndarray of shape (m,)
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits.datasets import load_dataset
+    >>> path = Path(tempfile.mkdtemp()) / "data.csv"
+    >>> _ = path.write_text("a,b,label\\n0.5,1,3\\n0.25,0,7\\n")
+    >>> X, y = load_dataset(path)
+    >>> X.tolist(), y.tolist()
+    ([[0.5, 1.0], [0.25, 0.0]], [3, 7])
     """
     path = Path(path)
     if not path.is_file():

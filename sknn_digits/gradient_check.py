@@ -57,7 +57,14 @@ def numerical_gradient(f, params, epsilon=1e-4):
 
 
 def relative_difference(a, b):
-    """``norm(a - b) / norm(a + b)``: the course's measure of agreement (0 if both vanish)."""
+    """``norm(a - b) / norm(a + b)``: the course's measure of agreement (0 if both vanish).
+
+    Examples
+    --------
+    >>> from sknn_digits.gradient_check import relative_difference
+    >>> relative_difference([1.0, 2.0], [1.0, 2.0 + 1e-9]) < 1e-9
+    True
+    """
     a, b = np.asarray(a, float), np.asarray(b, float)
     denominator = np.linalg.norm(a + b)
     return float(np.linalg.norm(a - b) / denominator) if denominator else 0.0

@@ -87,6 +87,12 @@ def initial_params(layer_sizes, epsilon=0.12, random_state=None):
     Returns
     -------
     ndarray of shape (n_params,)
+
+    Examples
+    --------
+    >>> from sknn_digits.initialization import initial_params
+    >>> initial_params((400, 25, 10), random_state=0).shape
+    (10285,)
     """
     if not isinstance(random_state, np.random.Generator):
         random_state = check_random_state(random_state)

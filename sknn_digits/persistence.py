@@ -45,6 +45,18 @@ def save_model(model, path, overwrite=False):
     -------
     Path
         The path written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.persistence import load_model, save_model
+    >>> model = BackpropMLPClassifier(hidden_layer_sizes=2, alpha=1e-3, random_state=0)
+    >>> model = model.fit([[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+    >>> path = save_model(model, Path(tempfile.mkdtemp()) / "model.skops")
+    >>> load_model(path).predict([[0.0], [3.0]]).tolist()
+    [0, 1]
     """
     sio = _skops_io()
     path = Path(path)
@@ -82,6 +94,20 @@ def load_model(path):
         If the file is not a skops model (corrupt or truncated), or if it
         holds types that are not trusted; those are named and nothing of
         them is run.
+
+    Examples
+    --------
+    See :func:`save_model`; a file that is not a model is refused:
+
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits.persistence import load_model
+    >>> path = Path(tempfile.mkdtemp()) / "notes.skops"
+    >>> _ = path.write_text("not a model")
+    >>> load_model(path)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: '...notes.skops' is not a readable skops model file (...).
     """
     sio = _skops_io()
     path = Path(path)

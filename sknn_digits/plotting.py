@@ -110,6 +110,15 @@ def plot_hidden_units(estimator, layout=None, n_cols=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.plotting import plot_hidden_units
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = BackpropMLPClassifier(hidden_layer_sizes=16, max_iter=20).fit(X / 16, y)
+    >>> fig = plot_hidden_units(model)   # 16 images of 8 x 8 weights
     """
     estimator = _final_step(estimator)
     check_is_fitted(estimator, "coefs_")
@@ -137,6 +146,17 @@ def plot_predictions(estimator, X, y=None, layout=None, n_cols=5, max_images=25)
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.plotting import plot_predictions
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = BackpropMLPClassifier(max_iter=50).fit(X / 16, y)
+    >>> fig = plot_predictions(model, X[:10] / 16, y[:10])
+    >>> len([ax for ax in fig.axes if ax.images])
+    10
     """
     plt = _pyplot()
     X = np.asarray(X, dtype=np.float64)[:max_images]
@@ -166,6 +186,16 @@ def plot_loss_curve(estimator):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.plotting import plot_loss_curve
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = BackpropMLPClassifier(max_iter=30).fit(X / 16, y)
+    >>> len(plot_loss_curve(model).axes[0].lines[0].get_ydata())
+    30
     """
     plt = _pyplot()
     estimator = _final_step(estimator)
@@ -194,6 +224,15 @@ def plot_confusion_matrix(estimator, X, y, normalize=None):
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.plotting import plot_confusion_matrix
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = BackpropMLPClassifier(max_iter=50).fit(X / 16, y)
+    >>> fig = plot_confusion_matrix(model, X / 16, y)
     """
     plt = _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay

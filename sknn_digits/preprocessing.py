@@ -56,7 +56,14 @@ LAYOUTS = {
 
 
 def guess_layout(n_features):
-    """The layout whose images have ``n_features`` pixels (64, 400 or 784)."""
+    """The layout whose images have ``n_features`` pixels (64, 400 or 784).
+
+    Examples
+    --------
+    >>> from sknn_digits.preprocessing import guess_layout
+    >>> guess_layout(400)
+    'ex4'
+    """
     for name, layout in LAYOUTS.items():
         if layout.side**2 == n_features:
             return name
@@ -95,7 +102,17 @@ def features_to_images(X, layout):
 
 
 def images_to_features(images, layout):
-    """Upright images with values in 0..1 to rows of features in ``layout``."""
+    """Upright images with values in 0..1 to rows of features in ``layout``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits.preprocessing import images_to_features
+    >>> image = np.zeros((8, 8))
+    >>> image[0, 1] = 1.0
+    >>> int(np.flatnonzero(images_to_features([image], "digits"))[0])   # row by row
+    1
+    """
     spec = _layout(layout)
     images = np.asarray(images, dtype=np.float64)
     if spec.order == "F":
@@ -118,6 +135,17 @@ def read_image(path):
     Returns
     -------
     ndarray of shape (H, W, 4), uint8 RGBA
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from PIL import Image
+    >>> from sknn_digits.preprocessing import read_image
+    >>> path = Path(tempfile.mkdtemp()) / "page.png"
+    >>> Image.new("L", (4, 3), 255).save(path)
+    >>> read_image(path).shape
+    (3, 4, 4)
     """
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
