@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import scipy
 import sklearn
+from notebook_baseline import notebook_cost_and_gradient
 from scipy import ndimage
-from scipy.optimize import minimize
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
@@ -33,7 +33,6 @@ from sklearn.neural_network import MLPClassifier
 from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
 
 import sknn_digits
-from notebook_baseline import notebook_cost_and_gradient
 from sknn_digits import BackpropMLPClassifier
 from sknn_digits.core import loss_and_gradient, unpack
 from sknn_digits.initialization import initial_params

@@ -17,6 +17,7 @@ from _data import example_data
 from scipy.optimize import minimize
 
 from sknn_digits import (
+    BackpropMLPClassifier,
     check_nn_gradients,
     nn_cost_function,
     predict,
@@ -25,9 +26,8 @@ from sknn_digits import (
     sigmoid_gradient,
     unroll,
 )
-from sknn_digits.plotting import display_data, plot_predictions
 from sknn_digits.datasets import EX4_CLASSES
-from sknn_digits import BackpropMLPClassifier
+from sknn_digits.plotting import display_data, plot_predictions
 
 X, y, layout, course_weights = example_data()
 input_layer_size, hidden_layer_size, num_labels = X.shape[1], 25, 10

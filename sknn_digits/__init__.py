@@ -1,8 +1,8 @@
 """sknn_digits: the handwritten-digits backpropagation exercise as a scikit-learn estimator."""
 
 from .core import roll, sigmoid, sigmoid_gradient, unroll
-from .estimator import BackpropMLPClassifier
 from .course import nn_cost_function, predict
+from .estimator import BackpropMLPClassifier
 from .gradient_check import check_nn_gradients, numerical_gradient
 from .initialization import debug_initialize_weights, rand_initialize_weights
 

@@ -17,9 +17,9 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
+from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
@@ -306,8 +306,13 @@ def run_gradient_check(args):
 
 
 def run_show(args):
-    from .plotting import (display_data, plot_confusion_matrix, plot_hidden_units,
-                           plot_loss_curve, plot_predictions)
+    from .plotting import (
+        display_data,
+        plot_confusion_matrix,
+        plot_hidden_units,
+        plot_loss_curve,
+        plot_predictions,
+    )
 
     if not args.out_dir.is_dir():
         raise FileNotFoundError(f"No such directory: '{args.out_dir}'.")

@@ -14,16 +14,16 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax
-from threadpoolctl import ThreadpoolController
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from threadpoolctl import ThreadpoolController
 
 from .core import (
     ACTIVATIONS,
@@ -305,12 +305,14 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
                 "units are probably saturated or the gradient vanishes; scale the "
                 "features (e.g. with MinMaxScaler or StandardScaler) or lower init_epsilon.",
                 ConvergenceWarning,
+                stacklevel=3,  # the caller's fit
             )
         elif _hit_iteration_limit(result, self.solver, self.max_iter):
             warnings.warn(
                 f"{self.solver} reached max_iter={self.max_iter} iterations before "
                 f"converging ({self.solver_message_}). Increase max_iter or tol.",
                 ConvergenceWarning,
+                stacklevel=3,  # the caller's fit
             )
 
     def _validation_split(self, X, Y, sample_weight):
@@ -735,6 +737,7 @@ def _warn_if_saturated(X, params, layer_sizes, activation):
             "scale the features (e.g. with MinMaxScaler or StandardScaler) or lower "
             "init_epsilon.",
             ConvergenceWarning,
+            stacklevel=3,  # the caller's fit
         )
 
 

@@ -47,3 +47,15 @@ def test_grid_search_on_dask_equals_the_serial_run(client, small_digits):
         np.testing.assert_array_equal(a, b)
     # The work really went to the workers.
     assert len(client.scheduler_info()["workers"]) == 2
+
+
+def test_workers_keep_blas_to_one_thread_each(client):
+    # Two single-threaded workers on two cores: each fit inside keeps to the
+    # BLAS limit its worker starts with, so workers x threads never exceeds cores.
+    def blas_threads():
+        from threadpoolctl import threadpool_info
+
+        return max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"),
+                   default=1)
+
+    assert set(client.run(blas_threads).values()) == {1}

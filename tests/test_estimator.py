@@ -403,8 +403,9 @@ def test_early_stopping_needs_room_for_both_sets():
 
 
 def _threads_seen_by_evaluations(monkeypatch, X, y, **params):
-    import sknn_digits.estimator as module
     from threadpoolctl import threadpool_info
+
+    import sknn_digits.estimator as module
 
     seen = []
     real = module.loss_and_gradient

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from sknn_digits import BackpropMLPClassifier, nn_cost_function, predict, unroll
+from sknn_digits import BackpropMLPClassifier, nn_cost_function, predict
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
