@@ -1,10 +1,8 @@
 """A grid search on a Dask cluster (processes on this machine, loopback only)."""
 
-import warnings
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sknn_digits import BackpropMLPClassifier
@@ -35,11 +33,9 @@ def _search(small_digits, **fit_context):
 
 def test_grid_search_on_dask_equals_the_serial_run(client, small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        serial = _search(small_digits, n_jobs=1).fit(X, y)
-        with joblib.parallel_backend("dask"):
-            on_dask = _search(small_digits, n_jobs=-1).fit(X, y)
+    serial = _search(small_digits, n_jobs=1).fit(X, y)
+    with joblib.parallel_backend("dask"):
+        on_dask = _search(small_digits, n_jobs=-1).fit(X, y)
     np.testing.assert_array_equal(on_dask.cv_results_["mean_test_score"],
                                   serial.cv_results_["mean_test_score"])
     assert on_dask.best_params_ == serial.best_params_

@@ -37,18 +37,14 @@ def test_grid_search_over_alpha_and_hidden_size_in_a_pipeline(digits):
         },
         cv=StratifiedKFold(5, shuffle=True, random_state=0),
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        grid.fit(X, y)
+    grid.fit(X, y)
     assert grid.best_score_ >= 0.97
     assert grid.cv_results_["mean_test_score"].shape == (4,)
 
 
 def test_cross_val_score(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        scores = cross_val_score(BackpropMLPClassifier(max_iter=100, random_state=0), X, y, cv=3)
+    scores = cross_val_score(BackpropMLPClassifier(max_iter=100, random_state=0), X, y, cv=3)
     assert scores.shape == (3,) and scores.mean() > 0.85
 
 
@@ -56,9 +52,7 @@ def test_clone_and_pickle_round_trip(small_digits):
     X, y = small_digits
     clf = BackpropMLPClassifier(hidden_layer_sizes=(10,), alpha=0.3, max_iter=50, random_state=0)
     assert clone(clf).get_params() == clf.get_params()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
+    clf.fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
 
@@ -66,10 +60,8 @@ def test_clone_and_pickle_round_trip(small_digits):
 @pytest.fixture(scope="module")
 def fitted(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return BackpropMLPClassifier(hidden_layer_sizes=(12, 8), max_iter=150,
-                                     random_state=0).fit(X, y)
+    return BackpropMLPClassifier(hidden_layer_sizes=(12, 8), max_iter=150,
+                                 random_state=0).fit(X, y)
 
 
 def test_fitted_attributes_and_layouts(fitted, small_digits):
@@ -112,10 +104,8 @@ def test_predict_proba_normalises_sigmoid_units(fitted, small_digits):
 
 def test_softmax_output_gives_softmax_probabilities(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(output_activation="softmax", max_iter=60,
-                                    random_state=0).fit(X, y)
+    clf = BackpropMLPClassifier(output_activation="softmax", max_iter=60,
+                                random_state=0).fit(X, y)
     assert clf.out_activation_ == "softmax"
     a = 1 / (1 + np.exp(-(X @ clf.coefs_[0] + clf.intercepts_[0])))
     z = a @ clf.coefs_[1] + clf.intercepts_[1]
@@ -157,10 +147,8 @@ def test_multilabel_indicator_targets(small_digits):
 @pytest.mark.parametrize("solver", ["L-BFGS-B", "CG", "BFGS", "TNC"])
 def test_every_solver_learns(small_digits, solver):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=60,
-                                    random_state=0).fit(X, y)
+    clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=60,
+                                random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.85
     assert clf.loss_curve_[-1] < clf.loss_curve_[0]
 
@@ -182,9 +170,7 @@ def test_no_convergence_warning_when_solver_converges():
 
 def test_verbose_prints_one_line_per_iteration(small_digits, capsys):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(max_iter=7, verbose=1, random_state=0).fit(X, y)
+    clf = BackpropMLPClassifier(max_iter=7, verbose=1, random_state=0).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 7
     assert lines[-1] == f"Iteration 7, loss = {clf.loss_curve_[-1]:.8f}"
@@ -192,19 +178,15 @@ def test_verbose_prints_one_line_per_iteration(small_digits, capsys):
 
 def test_silent_by_default(small_digits, capsys):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
     assert capsys.readouterr().out == ""
 
 
 def test_same_random_state_gives_identical_weights(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        a = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
-        b = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
-        c = BackpropMLPClassifier(max_iter=20, random_state=4).fit(X, y)
+    a = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
+    b = BackpropMLPClassifier(max_iter=20, random_state=3).fit(X, y)
+    c = BackpropMLPClassifier(max_iter=20, random_state=4).fit(X, y)
     for ta, tb in zip(a.thetas_, b.thetas_):
         np.testing.assert_array_equal(ta, tb)
     assert not np.array_equal(a.thetas_[0], c.thetas_[0])
@@ -214,23 +196,19 @@ def test_integer_weights_equal_repeated_rows_bit_for_bit(small_digits):
     X, y = small_digits[0][::3], small_digits[1][::3]
     counts = np.random.default_rng(0).integers(0, 4, len(y))
     order = np.random.default_rng(1).permutation(len(y))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
-            X[order], y[order], sample_weight=counts[order])
-        repeated = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
-            X.repeat(counts, axis=0), y.repeat(counts))
+    weighted = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
+        X[order], y[order], sample_weight=counts[order])
+    repeated = BackpropMLPClassifier(max_iter=30, random_state=0).fit(
+        X.repeat(counts, axis=0), y.repeat(counts))
     for a, b in zip(weighted.thetas_, repeated.thetas_):
         np.testing.assert_array_equal(a, b)
 
 
 def test_warm_start_continues_from_previous_weights(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(max_iter=10, warm_start=True, random_state=0).fit(X, y)
-        first_loss = clf.loss_
-        clf.fit(X, y)
+    clf = BackpropMLPClassifier(max_iter=10, warm_start=True, random_state=0).fit(X, y)
+    first_loss = clf.loss_
+    clf.fit(X, y)
     assert clf.loss_curve_[0] < first_loss + 1e-12
     with pytest.raises(ValueError, match="same classes"):
         clf.fit(X[y < 5], y[y < 5])
@@ -238,27 +216,21 @@ def test_warm_start_continues_from_previous_weights(small_digits):
 
 def test_class_weight_and_sample_weight(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        weighted = BackpropMLPClassifier(class_weight={0: 3.0}, max_iter=20,
-                                         random_state=0).fit(X, y)
-        explicit = BackpropMLPClassifier(max_iter=20, random_state=0).fit(
-            X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    weighted = BackpropMLPClassifier(class_weight={0: 3.0}, max_iter=20,
+                                     random_state=0).fit(X, y)
+    explicit = BackpropMLPClassifier(max_iter=20, random_state=0).fit(
+        X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
     np.testing.assert_allclose(weighted.thetas_[0], explicit.thetas_[0], rtol=1e-12)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        balanced = BackpropMLPClassifier(class_weight="balanced", max_iter=20,
-                                         random_state=0).fit(X, y)
+    balanced = BackpropMLPClassifier(class_weight="balanced", max_iter=20,
+                                     random_state=0).fit(X, y)
     assert balanced.score(X, y) > 0.5
 
 
 def test_sparse_and_float32_input(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        dense = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X, y)
-        csr = BackpropMLPClassifier(max_iter=30, random_state=0).fit(sparse.csr_matrix(X), y)
-        f32 = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X.astype(np.float32), y)
+    dense = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X, y)
+    csr = BackpropMLPClassifier(max_iter=30, random_state=0).fit(sparse.csr_matrix(X), y)
+    f32 = BackpropMLPClassifier(max_iter=30, random_state=0).fit(X.astype(np.float32), y)
     np.testing.assert_allclose(csr.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
     proba32 = f32.predict_proba(X.astype(np.float32))
     assert proba32.dtype == np.float32
@@ -275,10 +247,8 @@ def test_feature_names_are_recorded():
 def test_init_epsilon_auto_and_bounds(small_digits):
     X, y = small_digits
     clf = BackpropMLPClassifier(init_epsilon=0.0, max_iter=1, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(X, y)
-        auto = BackpropMLPClassifier(init_epsilon="auto", max_iter=1, random_state=0).fit(X, y)
+    clf.fit(X, y)
+    auto = BackpropMLPClassifier(init_epsilon="auto", max_iter=1, random_state=0).fit(X, y)
     # With zero initial weights every hidden unit stays identical: symmetry.
     W = clf.coefs_[0]
     np.testing.assert_allclose(W, W[:, :1] * np.ones((1, W.shape[1])))
@@ -329,9 +299,7 @@ def test_bad_data_errors(small_digits):
 def test_caller_arrays_are_not_modified(small_digits):
     X, y = small_digits
     X_copy, y_copy, w = X.copy(), y.copy(), np.ones(len(y))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y, sample_weight=w)
+    clf = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y, sample_weight=w)
     clf.predict_proba(X)
     np.testing.assert_array_equal(X, X_copy)
     np.testing.assert_array_equal(y, y_copy)
@@ -367,20 +335,16 @@ def test_from_thetas_binary_single_unit():
 @pytest.mark.parametrize("solver", ["Newton-CG", "trust-ncg", "trust-krylov"])
 def test_second_order_solvers_use_exact_hessian(small_digits, solver):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=30,
-                                    random_state=0).fit(X, y)
+    clf = BackpropMLPClassifier(hidden_layer_sizes=10, solver=solver, max_iter=30,
+                                random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.9
     assert clf.loss_curve_[-1] < 0.5 * clf.loss_curve_[0]
 
 
 def test_early_stopping_keeps_the_best_validation_weights(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = BackpropMLPClassifier(alpha=1e-4, early_stopping=True, n_iter_no_change=5,
-                                    max_iter=400, random_state=0).fit(X, y)
+    clf = BackpropMLPClassifier(alpha=1e-4, early_stopping=True, n_iter_no_change=5,
+                                max_iter=400, random_state=0).fit(X, y)
     scores = clf.validation_scores_
     assert clf.best_validation_score_ == max(scores)
     assert len(scores) == clf.n_iter_ + 1  # the start, then one per iteration
@@ -415,9 +379,7 @@ def _threads_seen_by_evaluations(monkeypatch, X, y, **params):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(module, "loss_and_gradient", spy)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        BackpropMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
+    BackpropMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
     return set(seen)
 
 

@@ -1,11 +1,9 @@
 """Tests of saving and loading models with skops."""
 
-import warnings
 import zipfile
 
 import numpy as np
 import pytest
-from sklearn.exceptions import ConvergenceWarning
 
 pytest.importorskip("skops")
 
@@ -16,9 +14,7 @@ from sknn_digits.persistence import load_model, save_model  # noqa: E402
 @pytest.fixture(scope="module")
 def model(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    return BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
 
 
 def test_round_trip(model, small_digits, tmp_path):

@@ -1,6 +1,5 @@
 """Tests of the pictures (headless, Agg backend)."""
 
-import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +7,6 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.metrics import confusion_matrix  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import FunctionTransformer  # noqa: E402
@@ -32,9 +30,7 @@ def close_figures():
 @pytest.fixture(scope="module")
 def model(small_digits):
     X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return BackpropMLPClassifier(hidden_layer_sizes=9, max_iter=60, random_state=0).fit(X, y)
+    return BackpropMLPClassifier(hidden_layer_sizes=9, max_iter=60, random_state=0).fit(X, y)
 
 
 def test_display_data_tiles_images_in_their_layout(small_digits):

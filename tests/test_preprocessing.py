@@ -1,12 +1,10 @@
 """Tests of DigitImageTransformer and the digit layouts."""
 
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import ndimage
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
@@ -159,9 +157,7 @@ def test_big_pictures_of_known_digits_are_read_back(digits):
     X = 16 * X  # the digits layout, as load_digits gives it: 0..16
     train, test = np.arange(len(y)) % 4 != 0, np.arange(len(y)) % 4 == 0
     model = make_pipeline(MinMaxScaler(clip=True), BackpropMLPClassifier(random_state=0))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X[train], y[train])
+    model.fit(X[train], y[train])
     pictures = []
     for row in X[test][:120]:
         big = np.kron(row.reshape(8, 8) / 16, np.ones((12, 12)))  # 96 x 96
