@@ -706,8 +706,8 @@ def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, monit
         loss_curve.append(J)
         if verbose:
             print(f"Iteration {len(loss_curve)}, loss = {J:.8f}")
-        if monitor is not None and monitor(xk):
-            raise StopIteration  # scipy ends the solve and returns the current point
+        if monitor is not None and monitor(xk) and solver != "TNC":
+            raise StopIteration  # scipy ends the solve (TNC cannot be stopped this way)
 
     if monitor is not None:
         monitor(np.asarray(x0, dtype=np.float64))  # the starting point is a candidate too

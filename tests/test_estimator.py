@@ -398,3 +398,11 @@ def test_blas_threads_follow_problem_size_and_outer_limits(monkeypatch):
     with threadpool_limits(1, "blas"):
         assert _threads_seen_by_evaluations(
             monkeypatch, big_X, big_y, hidden_layer_sizes=30, n_threads=8) == {1}
+
+
+@pytest.mark.parametrize("solver", ["CG", "TNC", "trust-ncg"])
+def test_early_stopping_with_other_solvers(small_digits, solver):
+    X, y = small_digits
+    clf = BackpropMLPClassifier(solver=solver, early_stopping=True, hidden_layer_sizes=10,
+                                max_iter=100, random_state=0).fit(X, y)
+    assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.5
