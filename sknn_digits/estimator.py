@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -24,6 +24,14 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 from threadpoolctl import ThreadpoolController
+
+try:  # scikit-learn 1.9 and later: fit callbacks (ProgressBar, ScoringMonitor, ...)
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # older scikit-learn has no callbacks
+
+    class CallbackSupportMixin:
+        """Stands in for scikit-learn's callback mixin, which came with 1.9."""
+
 
 from .core import (
     ACTIVATIONS,
@@ -45,7 +53,7 @@ SECOND_ORDER_SOLVERS = ("Newton-CG", "trust-ncg", "trust-krylov")
 SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
 
 
-class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
+class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron trained by backpropagation and ``scipy.optimize``.
 
     The handwritten-digits network of the classic machine-learning course
@@ -226,6 +234,7 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on ``(X, y)``.
 
@@ -243,17 +252,18 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
         self : BackpropMLPClassifier
             The fitted estimator.
         """
-        self._validate_params()
         keep_previous = self.warm_start and hasattr(self, "coefs_")
         X, Y, sample_weight = self._training_data(X, y, sample_weight, keep_previous)
-        monitor = None
+        layer_sizes = (X.shape[1], *self._hidden_sizes(), Y.shape[1])
+        callbacks = _FitCallbacks.begin(self, X, y, sample_weight, layer_sizes)
+        observers = [] if callbacks is None else [callbacks]
         if self.early_stopping:
             X, Y, sample_weight, X_val, Y_val = self._validation_split(X, Y, sample_weight)
         X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
-        layer_sizes = (X.shape[1], *self._hidden_sizes(), Y.shape[1])
         if self.early_stopping:
             monitor = _EarlyStopping(X_val, Y_val, layer_sizes, self.activation,
                                      self.n_iter_no_change, 1e-4 if self.tol is None else self.tol)
+            observers.append(monitor)
         objective = _Objective(
             dict(layer_sizes=layer_sizes, X=X, Y=Y, alpha=self.alpha,
                  activation=self.activation, output=self.out_activation_,
@@ -267,16 +277,18 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
             initial_loss = objective(x0)[0]
             result, self.loss_curve_ = _run_solver(
                 objective, x0, self.solver, self.max_iter, self.tol, self.verbose,
-                objective.hessp if self.solver in SECOND_ORDER_SOLVERS else None, monitor,
+                objective.hessp if self.solver in SECOND_ORDER_SOLVERS else None, observers,
             )
             params, self.loss_ = result.x, float(result.fun)
-            if monitor is not None:  # keep the weights that scored best
+            if self.early_stopping:  # keep the weights that scored best
                 params, self.loss_ = monitor.best_params, float(objective(monitor.best_params)[0])
                 self.validation_scores_ = monitor.scores
                 self.best_validation_score_ = monitor.best_score
         self._set_weights(params, layer_sizes)
         self.n_iter_ = len(self.loss_curve_)
         self.solver_message_ = str(result.message)
+        if callbacks is not None:
+            callbacks.end()
         self._warn_if_not_converged(result, None if keep_previous else initial_loss)
         return self
 
@@ -417,11 +429,8 @@ class BackpropMLPClassifier(ClassifierMixin, BaseEstimator):
 
     def _set_weights(self, params, layer_sizes):
         """Store ``params`` as ``thetas_``, ``coefs_`` and ``intercepts_`` (shared memory)."""
-        params = np.array(params, dtype=np.float64)
-        self.thetas_ = roll(params, layer_sizes)
-        self.coefs_, self.intercepts_ = unpack(params, layer_sizes)
-        self.n_layers_ = len(layer_sizes)
-        self.n_outputs_ = layer_sizes[-1]
+        for name, value in _weight_attributes(params, layer_sizes).items():
+            setattr(self, name, value)
 
     @classmethod
     def from_thetas(cls, thetas, classes, **params):
@@ -656,6 +665,67 @@ class _Objective:
             return hessian_vector_product(params, vector, **self.problem).astype(np.float64)
 
 
+def _weight_attributes(params, layer_sizes):
+    """The fitted attributes that hold the weights ``params``."""
+    params = np.array(params, dtype=np.float64)
+    coefs, intercepts = unpack(params, layer_sizes)
+    return {"thetas_": roll(params, layer_sizes), "coefs_": coefs, "intercepts_": intercepts,
+            "n_layers_": len(layer_sizes), "n_outputs_": layer_sizes[-1]}
+
+
+class _FitCallbacks:
+    """scikit-learn's fit callbacks (1.9 and later), with one task per solver iteration.
+
+    scipy reports the end of each iteration; that ends the iteration's task and
+    begins the next one, as scikit-learn's own L-BFGS estimators do.  Each task
+    carries the weights, so a callback can score the model as it was then.
+    """
+
+    @classmethod
+    def begin(cls, estimator, X, y, sample_weight, layer_sizes):
+        """The bridge for this fit, or None when scikit-learn has no callbacks."""
+        if not hasattr(estimator, "_init_callback_context"):
+            return None
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        return cls(estimator, X, y, metadata, layer_sizes)
+
+    def __init__(self, estimator, X, y, metadata, layer_sizes):
+        self.estimator, self.X, self.y, self.metadata = estimator, X, y, metadata
+        self.layer_sizes, self.iteration = layer_sizes, None
+        self.per_iteration = hasattr(estimator, "_skl_callbacks")
+        # Up to max_iter iterations, plus the task begun after the last one.
+        self.context = estimator._init_callback_context(max_subtasks=estimator.max_iter + 1)
+        self.context.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+
+    def _hook(self, context, hook, params):
+        return getattr(context, hook)(
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes=_weight_attributes(params, self.layer_sizes),
+        )
+
+    def start(self, params):
+        if self.per_iteration:
+            self.iteration = self.context.subcontext(task_name="iteration")
+            self._hook(self.iteration, "call_on_fit_task_begin", params)
+
+    def __call__(self, params):
+        if not self.per_iteration:
+            return False
+        stop = self._hook(self.iteration, "call_on_fit_task_end", params)
+        self.start(params)
+        return stop is True  # a callback may ask the fit to stop
+
+    def close(self):
+        if self.per_iteration:  # the task begun after the last iteration never ran
+            self.iteration.call_on_fit_task_end(estimator=self.estimator)
+
+    def end(self):
+        self.context.call_on_fit_task_end(
+            estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
+            reconstruction_attributes={},
+        )
+
+
 class _EarlyStopping:
     """Scores held-out data after each iteration; says when to stop; keeps the best weights."""
 
@@ -673,6 +743,13 @@ class _EarlyStopping:
             return float(np.mean(z.argmax(axis=1) == self.Y_val.argmax(axis=1)))
         return float(np.mean(np.all((z > 0) == (self.Y_val > 0.5), axis=1)))
 
+    def start(self, params):
+        """The starting point is a candidate too."""
+        self(params)
+
+    def close(self):
+        pass
+
     def __call__(self, params):
         """Record the score at ``params``; True when it has stopped improving."""
         score = self.accuracy(params)
@@ -686,12 +763,13 @@ class _EarlyStopping:
         return self.stale >= self.patience
 
 
-def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, monitor=None):
+def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, observers=()):
     """Minimise ``objective`` (returning ``(J, grad)``) and record J per iteration.
 
     scipy's callback sees the accepted point but not its cost; the cost was
     computed there already, so the last evaluation is remembered instead of
-    evaluating again.  ``monitor(params)`` returning True stops the solver.
+    evaluating again.  Each observer is told the start (``start(x0)``), every
+    iteration (``observer(xk)``, True asks to stop) and the end (``close()``).
     """
     last = {}
     loss_curve = []
@@ -706,16 +784,19 @@ def _run_solver(objective, x0, solver, max_iter, tol, verbose, hessp=None, monit
         loss_curve.append(J)
         if verbose:
             print(f"Iteration {len(loss_curve)}, loss = {J:.8f}")
-        if monitor is not None and monitor(xk) and solver != "TNC":
+        stop = [observer(xk) for observer in observers]  # every observer sees every step
+        if any(stop) and solver != "TNC":
             raise StopIteration  # scipy ends the solve (TNC cannot be stopped this way)
 
-    if monitor is not None:
-        monitor(np.asarray(x0, dtype=np.float64))  # the starting point is a candidate too
+    for observer in observers:
+        observer.start(np.asarray(x0, dtype=np.float64))
     limit = {"maxfun": max_iter} if solver == "TNC" else {"maxiter": max_iter}
     result = minimize(
         remembered, x0, jac=True, hessp=hessp, method=solver, tol=tol, callback=callback,
         options=limit,
     )
+    for observer in observers:
+        observer.close()
     return result, loss_curve
 
 

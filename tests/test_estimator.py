@@ -406,3 +406,25 @@ def test_early_stopping_with_other_solvers(small_digits, solver):
     clf = BackpropMLPClassifier(solver=solver, early_stopping=True, hidden_layer_sizes=10,
                                 max_iter=100, random_state=0).fit(X, y)
     assert clf.best_validation_score_ == max(clf.validation_scores_) > 0.5
+
+
+def test_scikit_learn_fit_callbacks_see_every_iteration(small_digits):
+    callback = pytest.importorskip("sklearn.callback")  # scikit-learn 1.9 and later
+    X, y = small_digits
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = BackpropMLPClassifier(max_iter=15, random_state=0).set_callbacks(monitor).fit(X, y)
+    rows = monitor.get_logs().data
+    iterations = [row for row in rows if row["task_name"] == "iteration"]
+    assert len(iterations) == clf.n_iter_ == 15
+    # The last iteration's model is the fitted one; the first is barely trained.
+    assert iterations[-1]["accuracy"] == pytest.approx(clf.score(X, y))
+    assert iterations[0]["accuracy"] < iterations[-1]["accuracy"]
+
+
+def test_fit_leaves_no_callback_state_behind(small_digits):
+    # scikit-learn's fit context (which the estimator relies on) clears the
+    # callback context after fit, so fitted models pickle and save cleanly.
+    X, y = small_digits
+    clf = BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+    assert not [name for name in vars(clf) if "callback" in name]
+    pickle.loads(pickle.dumps(clf))
