@@ -16,6 +16,7 @@ from scipy.optimize import minimize
 from scipy.special import log_expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_array, check_consistent_length
@@ -166,7 +167,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.metrics import accuracy_score
+from sklearn.model_selection import train_test_split
     >>> from sknn_digits import BackpropMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(
@@ -261,8 +263,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             X, Y, sample_weight, X_val, Y_val = self._validation_split(X, Y, sample_weight)
         X, Y, sample_weight = _merge_duplicate_samples(X, Y, sample_weight)
         if self.early_stopping:
-            monitor = _EarlyStopping(X_val, Y_val, layer_sizes, self.activation,
-                                     self.n_iter_no_change, 1e-4 if self.tol is None else self.tol)
+            monitor = _EarlyStopping(X_val, Y_val, self._label_binarizer, layer_sizes,
+                                     self.activation, self.n_iter_no_change,
+                                     1e-4 if self.tol is None else self.tol)
             observers.append(monitor)
         objective = _Objective(
             dict(layer_sizes=layer_sizes, X=X, Y=Y, alpha=self.alpha,
@@ -729,19 +732,18 @@ class _FitCallbacks:
 class _EarlyStopping:
     """Scores held-out data after each iteration; says when to stop; keeps the best weights."""
 
-    def __init__(self, X_val, Y_val, layer_sizes, activation, patience, tol):
-        self.X_val, self.Y_val = X_val, Y_val
+    def __init__(self, X_val, Y_val, binarizer, layer_sizes, activation, patience, tol):
+        self.X_val, self.binarizer = X_val, binarizer
+        self.y_val = binarizer.inverse_transform(Y_val)
         self.layer_sizes, self.activation = layer_sizes, activation
         self.patience, self.tol = patience, tol
         self.scores, self.best_score, self.best_params, self.stale = [], -np.inf, None, 0
 
     def accuracy(self, params):
-        """Accuracy on the held-out samples (every label right, for multilabel)."""
-        z = forward(self.X_val, *unpack(params.astype(self.X_val.dtype), self.layer_sizes),
-                    self.activation)[1]
-        if self.Y_val.shape[1] > 1 and np.all(self.Y_val.sum(axis=1) == 1):
-            return float(np.mean(z.argmax(axis=1) == self.Y_val.argmax(axis=1)))
-        return float(np.mean(np.all((z > 0) == (self.Y_val > 0.5), axis=1)))
+        """Accuracy on the held-out samples, decoded as ``predict`` decodes them."""
+        coefs, intercepts = unpack(params.astype(self.X_val.dtype), self.layer_sizes)
+        z = forward(self.X_val, coefs, intercepts, self.activation)[1]
+        return float(accuracy_score(self.y_val, self.binarizer.inverse_transform(z, threshold=0.0)))
 
     def start(self, params):
         """The starting point is a candidate too."""

@@ -428,3 +428,10 @@ def test_fit_leaves_no_callback_state_behind(small_digits):
     clf = BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
     assert not [name for name in vars(clf) if "callback" in name]
     pickle.loads(pickle.dumps(clf))
+
+
+def test_early_stopping_with_multilabel_targets(small_digits):
+    X, y = small_digits
+    Y = np.column_stack([y % 2 == 0, y >= 5]).astype(int)
+    clf = BackpropMLPClassifier(early_stopping=True, max_iter=200, random_state=0).fit(X, Y)
+    assert 0.5 < clf.best_validation_score_ == max(clf.validation_scores_) <= 1.0
