@@ -167,8 +167,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     Examples
     --------
     >>> from sklearn.datasets import load_digits
-    >>> from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
+    >>> from sklearn.model_selection import train_test_split
     >>> from sknn_digits import BackpropMLPClassifier
     >>> X, y = load_digits(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(
