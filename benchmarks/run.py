@@ -360,6 +360,16 @@ def second_order(report, X, y, repeats):
     return rows
 
 
+def _bar_panel(ax, labels, values, colour, goal, goal_label, ylabel, title):
+    """Bars of ratios with the goal dashed in red and parity (1.0) in grey."""
+    ax.bar(labels, values, color=colour)
+    ax.axhline(goal, color="red", linestyle="--", label=goal_label)
+    ax.axhline(1.0, color="gray", linewidth=0.8)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+
+
 def plot(path, floor_rows, fit_ratios, grid_ratio, f32_speedup):
     import matplotlib
 
@@ -368,21 +378,13 @@ def plot(path, floor_rows, fit_ratios, grid_ratio, f32_speedup):
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     labels = [f"{r[0].split(',')[0]}\n{r[1]} thread{'s' if r[1] > 1 else ''}" for r in floor_rows]
-    values = [float(r[4].strip("*")) for r in floor_rows]
-    left.bar(labels, values, color="#4c72b0")
-    left.axhline(1.3, color="red", linestyle="--", label="goal 1.3")
-    left.axhline(1.0, color="gray", linewidth=0.8)
-    left.set_ylabel("evaluation time / matrix-product floor")
-    left.set_title("Cost and gradient against the floor")
-    left.legend()
-    names = [*fit_ratios, "grid search", "float32\n(1 / speed-up)"]
-    ratios = [*fit_ratios.values(), grid_ratio, 1 / f32_speedup]
-    right.bar(names, ratios, color="#55a868")
-    right.axhline(0.5, color="red", linestyle="--", label="goal 0.5 (float32: 0.625)")
-    right.axhline(1.0, color="gray", linewidth=0.8)
-    right.set_ylabel("time ratio (lower is faster)")
-    right.set_title("sknn_digits / MLPClassifier, and float32 / float64")
-    right.legend()
+    _bar_panel(left, labels, [float(r[4].strip("*")) for r in floor_rows], "#4c72b0",
+               1.3, "goal 1.3", "evaluation time / matrix-product floor",
+               "Cost and gradient against the floor")
+    _bar_panel(right, [*fit_ratios, "grid search", "float32\n(1 / speed-up)"],
+               [*fit_ratios.values(), grid_ratio, 1 / f32_speedup], "#55a868",
+               0.5, "goal 0.5 (float32: 0.625)", "time ratio (lower is faster)",
+               "sknn_digits / MLPClassifier, and float32 / float64")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
