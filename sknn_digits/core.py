@@ -42,7 +42,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy import sparse
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_expit, log_softmax, softmax
 
 __all__ = [
     "ACTIVATIONS",
@@ -57,6 +57,8 @@ __all__ = [
     "sigmoid",
     "sigmoid_gradient",
     "softplus",
+    "check_thetas",
+    "label_indices",
     "unpack",
     "unroll",
 ]
@@ -160,6 +162,24 @@ def tanh_derivative_slope(a):
     return -2.0 * a
 
 
+def identity_inplace(z):
+    """``z`` itself: the identity leaves its input as it is."""
+    return z
+
+
+def identity_derivative(a, out=None):
+    """``identity'(z) = 1``."""
+    if out is None:
+        out = np.empty_like(a)
+    out.fill(1)
+    return out
+
+
+def identity_derivative_slope(a):
+    """The constant 1 is flat in ``a``: 0."""
+    return np.zeros_like(a)
+
+
 def relu_inplace(z):
     """``max(z, 0)`` written over ``z``."""
     return np.maximum(z, 0, out=z)
@@ -187,6 +207,7 @@ class Activation(NamedTuple):
 
 #: Hidden activations by name.
 ACTIVATIONS = {
+    "identity": Activation(identity_inplace, identity_derivative, identity_derivative_slope),
     "logistic": Activation(sigmoid_inplace, sigmoid_derivative, sigmoid_derivative_slope),
     "tanh": Activation(tanh_inplace, tanh_derivative, tanh_derivative_slope),
     "relu": Activation(relu_inplace, relu_derivative, relu_derivative_slope),
@@ -227,6 +248,21 @@ def logistic_h_direction(h, Rz):
     return h * (1.0 - h) * Rz
 
 
+def logistic_log_proba(z, multilabel=False):
+    """Log-probabilities of sigmoid output units, from their pre-activations.
+
+    One unit (binary): ``P(classes_[1]) = g(z)``.  Multilabel: each unit is the
+    independent probability of its label.  Otherwise the units are normalised
+    per row, as one-vs-rest classifiers are.  ``log g(z)`` is computed as
+    ``log_expit(z)``, exact where ``g(z)`` rounds to 0 or 1.
+    """
+    if multilabel:
+        return log_expit(z)
+    if z.shape[1] == 1:
+        return np.hstack([log_expit(-z), log_expit(z)])
+    return log_softmax(log_expit(z), axis=1)
+
+
 def softmax_loss(z, Y):
     """Per-sample multinomial cross-entropy ``-sum_k y_k log softmax(z)_k``."""
     return -(Y * log_softmax(z, axis=1)).sum(axis=1)
@@ -241,18 +277,56 @@ def softmax_h_direction(h, Rz):
     return h * (Rz - (h * Rz).sum(axis=1, keepdims=True))
 
 
+def softmax_log_proba(z, multilabel=False):
+    """``log softmax(z)``: softmax outputs are probabilities already."""
+    return log_softmax(z, axis=1)
+
+
+def label_indices(z, multilabel=False):
+    """The predicted class of each row as an index into ``classes_``.
+
+    Every output is increasing in ``z`` and its units cross 0.5 at ``z = 0``,
+    so the decision is read from ``z``: a threshold at 0 for one unit and
+    for each label of a multilabel output (then a 0/1 indicator matrix),
+    the largest unit otherwise.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import label_indices
+    >>> label_indices(np.array([[-1.0], [2.0]])).tolist()
+    [0, 1]
+    >>> label_indices(np.array([[0.1, 3.0, -2.0]])).tolist()
+    [1]
+    """
+    if multilabel:
+        return (z > 0).astype(np.int64)
+    if z.shape[1] == 1:
+        return (z[:, 0] > 0).astype(np.intp)
+    return z.argmax(axis=1)
+
+
 class Output(NamedTuple):
-    """An output layer: ``h(z)``, the per-sample ``loss(z, Y)``, and ``dh`` along ``Rz``."""
+    """An output layer: what it means, written once.
+
+    ``h(z)`` its activation, ``loss(z, Y)`` the per-sample loss,
+    ``h_direction(h, Rz)`` the change of ``h`` along ``Rz`` (for the
+    Hessian), ``log_proba(z, multilabel)`` the class log-probabilities and
+    ``labels(z, multilabel)`` the predicted class indices.
+    """
 
     h: Callable
     loss: Callable
     h_direction: Callable
+    log_proba: Callable
+    labels: Callable
 
 
 #: Output layers by name.
 OUTPUTS = {
-    "logistic": Output(expit, logistic_loss, logistic_h_direction),
-    "softmax": Output(_softmax, softmax_loss, softmax_h_direction),
+    "logistic": Output(expit, logistic_loss, logistic_h_direction, logistic_log_proba,
+                       label_indices),
+    "softmax": Output(_softmax, softmax_loss, softmax_h_direction, softmax_log_proba,
+                      label_indices),
 }
 
 
@@ -478,6 +552,48 @@ def _compute_dtype(X):
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
+def _setup(params, layer_sizes, X, sample_weight):
+    """What both passes need: the weights as views in ``X``'s dtype, ``w`` and ``m``."""
+    dtype = _compute_dtype(X)
+    coefs, intercepts = unpack(np.asarray(params).astype(dtype, copy=False), layer_sizes)
+    w, m = _sample_scale(X.shape[0], sample_weight, dtype)
+    return coefs, intercepts, w, m
+
+
+def _like_params(params, layer_sizes):
+    """A new vector laid out like ``params`` (at least float32), and its layer views."""
+    params = np.asarray(params)
+    flat = np.empty(params.shape, dtype=np.result_type(params.dtype, np.float32))
+    return (flat, *unpack(flat, layer_sizes))
+
+
+def _backward(delta, activations, coefs, activation, workspace=None):
+    """Walk the output error ``delta_L`` down the layers, top to bottom.
+
+    Yields ``(layer, a_l, delta_{l+1}, back)`` for each layer ``l``, where
+    ``back = delta_{l+1} W_l^T`` (None for the first layer); after the
+    consumer's step it goes on with ``delta_l = back * g'(a_l)``.  The
+    gradient of layer ``l`` is ``a_l^T delta_{l+1}`` and ``sum_i delta_{l+1}``.
+    """
+    g_prime = ACTIVATIONS[activation].g_prime
+    for layer in range(len(coefs) - 1, -1, -1):
+        a = activations[layer]
+        if layer == 0:
+            yield layer, a, delta, None
+            return
+        back = np.matmul(delta, coefs[layer].T,
+                         out=_scratch(workspace, ("back", layer), a.shape, a.dtype))
+        yield layer, a, delta, back
+        delta = back  # delta_l = (delta_{l+1} W_l^T) * g'(a_l), in place
+        delta *= g_prime(a, out=_scratch(workspace, ("g'", layer), a.shape, a.dtype))
+
+
+def _layer_gradient(a, delta, grad_W, grad_b):
+    """``dJ/dW_l = a_l^T delta_{l+1}`` and ``dJ/db_l = sum_i delta_{l+1}``, written in place."""
+    grad_W[...] = a.T @ delta
+    grad_b[...] = delta.sum(axis=0)
+
+
 def loss_and_gradient(
     params,
     layer_sizes,
@@ -534,12 +650,8 @@ def loss_and_gradient(
     >>> round(J, 6)   # log(2): every output is 0.5
     0.693147
     """
-    dtype = _compute_dtype(X)
-    params = np.asarray(params)
-    grad = np.empty(params.shape, dtype=np.result_type(params.dtype, np.float32))
-    coefs, intercepts = unpack(params.astype(dtype, copy=False), layer_sizes)
-    grad_coefs, grad_intercepts = unpack(grad, layer_sizes)
-    w, m = _sample_scale(X.shape[0], sample_weight, dtype)
+    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight)
+    grad, grad_coefs, grad_intercepts = _like_params(params, layer_sizes)
     out = OUTPUTS[output]
 
     # Forward pass.
@@ -553,28 +665,10 @@ def loss_and_gradient(
     delta = out.h(z_out)
     delta -= Y
     delta *= w
-    _backward(delta, activations, coefs, grad_coefs, grad_intercepts, activation, workspace)
-    for W, grad_W in zip(coefs, grad_coefs):
-        grad_W += (alpha / m) * W  # the penalty's part of dJ/dW_l
+    for layer, a, delta, _ in _backward(delta, activations, coefs, activation, workspace):
+        _layer_gradient(a, delta, grad_coefs[layer], grad_intercepts[layer])
+        grad_coefs[layer] += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
     return J, grad
-
-
-def _backward(delta, activations, coefs, grad_coefs, grad_intercepts, activation, workspace):
-    """Backpropagate the output error, filling the data term of the gradient.
-
-    ``delta`` is dJ/dz of the output layer; it is walked down the layers:
-    ``dJ/dW_l = a_l^T delta_{l+1}``, ``dJ/db_l = sum delta_{l+1}``,
-    ``delta_l = (delta_{l+1} W_l^T) * g'(a_l)``.
-    """
-    g_prime = ACTIVATIONS[activation].g_prime
-    for layer in range(len(coefs) - 1, -1, -1):
-        a, W = activations[layer], coefs[layer]
-        grad_coefs[layer][...] = a.T @ delta
-        grad_intercepts[layer][...] = delta.sum(axis=0)
-        if layer > 0:
-            previous = _scratch(workspace, ("delta", layer), a.shape, a.dtype)
-            delta = np.matmul(delta, W.T, out=previous)
-            delta *= g_prime(a, out=_scratch(workspace, ("g'", layer), a.shape, a.dtype))
 
 
 def hessian_vector_product(
@@ -627,10 +721,8 @@ def hessian_vector_product(
     >>> bool(np.allclose(hv, (g(params + 1e-6 * v) - g(params - 1e-6 * v)) / 2e-6))
     True
     """
-    dtype = _compute_dtype(X)
-    coefs, intercepts = unpack(np.asarray(params).astype(dtype, copy=False), layer_sizes)
-    V, Vb = unpack(np.asarray(vector).astype(dtype, copy=False), layer_sizes)
-    w, m = _sample_scale(X.shape[0], sample_weight, dtype)
+    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight)
+    V, Vb = _setup(vector, layer_sizes, X, None)[:2]
     act, out = ACTIVATIONS[activation], OUTPUTS[output]
 
     # Forward pass, and its R-forward: R{a_1} = R{X} = 0.
@@ -638,27 +730,76 @@ def hessian_vector_product(
     R_activations = [None]
     for layer in range(len(coefs)):
         a, R_a = activations[layer], R_activations[layer]
-        R_z = a @ V[layer] + Vb[layer]
+        R_z = a @ V[layer] + Vb[layer]  # R{z_{l+1}} = R{a_l} W_l + a_l V_l + Vb_l
         if R_a is not None:
             R_z += R_a @ coefs[layer]
-        if layer < len(coefs) - 1:
+        if layer < len(coefs) - 1:  # R{a_{l+1}} = g'(z_{l+1}) R{z_{l+1}}
             R_activations.append(act.g_prime(activations[layer + 1]) * R_z)
     h = out.h(z_out)
 
-    # Backward pass and its R-backward.
-    delta = (h - Y) * w
-    R_delta = out.h_direction(h, R_z) * w
-    hv = np.empty(np.shape(params), dtype=np.result_type(np.asarray(params).dtype, np.float32))
-    hv_coefs, hv_intercepts = unpack(hv, layer_sizes)
-    for layer in range(len(coefs) - 1, -1, -1):
-        a, R_a, W = activations[layer], R_activations[layer], coefs[layer]
-        hv_coefs[layer][...] = a.T @ R_delta + (alpha / m) * V[layer]
+    # Backward pass (the gradient's own walk) and its R-backward beside it.
+    hv, hv_coefs, hv_intercepts = _like_params(params, layer_sizes)
+    R_delta = out.h_direction(h, R_z) * w  # R{delta_L} = w * R{h}
+    for layer, a, delta, back in _backward((h - Y) * w, activations, coefs, activation):
+        R_a = R_activations[layer]
+        _layer_gradient(a, R_delta, hv_coefs[layer], hv_intercepts[layer])
+        hv_coefs[layer] += (alpha / m) * V[layer]
         if R_a is not None:
             hv_coefs[layer] += R_a.T @ delta
-        hv_intercepts[layer][...] = R_delta.sum(axis=0)
-        if layer > 0:
-            back = delta @ W.T
-            R_delta = (R_delta @ W.T + delta @ V[layer].T) * act.g_prime(a)
-            R_delta += back * act.g_prime_slope(a) * R_a
-            delta = back * act.g_prime(a)
+        if back is not None:
+            R_back = R_delta @ coefs[layer].T + delta @ V[layer].T
+            R_delta = R_back * act.g_prime(a) + back * act.g_prime_slope(a) * R_a
     return hv
+
+
+def check_thetas(thetas):
+    """Validate a chain of the course's weight matrices, one per layer.
+
+    Parameters
+    ----------
+    thetas : sequence of array-like
+        ``Theta_l`` of shape ``(n_out, 1 + n_in)``, bias column first, from
+        the first layer to the output layer.
+
+    Returns
+    -------
+    thetas : list of ndarray
+        float64 copies of the matrices.
+    layer_sizes : tuple of int
+        ``(n_inputs, *hidden_sizes, n_outputs)``.
+
+    Raises
+    ------
+    ValueError
+        If the list is empty, a matrix is not 2-D or not finite, or one
+        layer's matrix does not fit the one below it.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import check_thetas
+    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 26))])[1]
+    (400, 25, 10)
+    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])
+    Traceback (most recent call last):
+    ...
+    ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of shape (25, 401).
+    """
+    thetas = [np.array(t, dtype=np.float64) for t in thetas]
+    if not thetas:
+        raise ValueError("Expected at least one Theta matrix, got none.")
+    for number, theta in enumerate(thetas, start=1):
+        if theta.ndim != 2 or theta.shape[1] < 2 or theta.shape[0] < 1:
+            raise ValueError(
+                f"Theta {number} must be a 2-D matrix with a bias column and at least "
+                f"one weight column, got shape {theta.shape}."
+            )
+        if not np.isfinite(theta).all():
+            raise ValueError(f"Theta {number} holds NaN or infinite values.")
+    for number, (below, above) in enumerate(zip(thetas, thetas[1:]), start=2):
+        if above.shape[1] != below.shape[0] + 1:
+            raise ValueError(
+                f"Theta {number} has shape {above.shape} but must have 1 + "
+                f"{below.shape[0]} columns to follow Theta {number - 1} of shape "
+                f"{below.shape}."
+            )
+    return thetas, (thetas[0].shape[1] - 1, *(t.shape[0] for t in thetas))

@@ -53,7 +53,7 @@ def test_gradient_matches_central_differences(activation, output, hidden, weight
 
 def _slow_cost(params, layer_sizes, X, Y, alpha, activation, output, sample_weight):
     """Per-sample loop straight from the definitions (notebook 001's idea)."""
-    g = {"logistic": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
+    g = {"identity": lambda z: z, "logistic": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
          "relu": lambda z: np.maximum(z, 0)}[activation]
     thetas = roll(params, layer_sizes)
     w = np.ones(len(X)) if sample_weight is None else np.asarray(sample_weight, float)
