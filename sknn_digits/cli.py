@@ -26,7 +26,9 @@ from sklearn.preprocessing import MinMaxScaler
 
 from . import __version__
 from .datasets import load_dataset, load_ex4_model
-from .estimator import SOLVERS, BackpropMLPClassifier
+from ._training import SOLVERS
+from .core import ACTIVATIONS, OUTPUTS
+from .estimator import BackpropMLPClassifier
 from .gradient_check import check_nn_gradients
 from .persistence import load_model, save_model
 from .preprocessing import DigitImageTransformer, guess_layout
@@ -77,8 +79,8 @@ def _add_model_options(parser):
                         help="regularisation lambda (default 1.0)")
     parser.add_argument("--solver", choices=SOLVERS, default="L-BFGS-B")
     parser.add_argument("--max-iter", type=int, default=400)
-    parser.add_argument("--activation", choices=["logistic", "tanh", "relu"], default="logistic")
-    parser.add_argument("--output-activation", choices=["logistic", "softmax"],
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="logistic")
+    parser.add_argument("--output-activation", choices=sorted(OUTPUTS),
                         default="logistic")
     parser.add_argument("--random-state", type=int, default=0)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from scipy.io import loadmat
 
-from .estimator import BackpropMLPClassifier
+from .core import check_thetas
 
 __all__ = [
     "EX4_CLASSES",
@@ -126,13 +126,11 @@ def load_ex4_weights(path):
     >>> [theta.shape for theta in load_ex4_weights(path)]
     [(25, 401), (10, 26)]
     """
-    theta_1, theta_2 = _read_mat(path, ["Theta1", "Theta2"])
-    if theta_1.ndim != 2 or theta_2.ndim != 2 or theta_2.shape[1] != theta_1.shape[0] + 1:
-        raise ValueError(
-            f"'{path}': Theta2 must have 1 + (rows of Theta1) columns; got Theta1 "
-            f"{theta_1.shape} and Theta2 {theta_2.shape}."
-        )
-    return theta_1.astype(np.float64), theta_2.astype(np.float64)
+    try:
+        (theta_1, theta_2), _ = check_thetas(_read_mat(path, ["Theta1", "Theta2"]))
+    except ValueError as error:
+        raise ValueError(f"'{path}': {error}") from None
+    return theta_1, theta_2
 
 
 def load_ex4_model(path):
@@ -163,6 +161,8 @@ def load_ex4_model(path):
     >>> load_ex4_model(path).predict(np.zeros((2, 400))).tolist()
     [0, 0]
     """
+    from .estimator import BackpropMLPClassifier  # datasets alone need no estimator
+
     theta_1, theta_2 = load_ex4_weights(path)
     if theta_2.shape[0] != EX4_CLASSES.size:
         raise ValueError(

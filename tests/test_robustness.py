@@ -50,9 +50,12 @@ def test_bad_training_data_is_named(X, y, match):
 
 @pytest.mark.parametrize(
     "weights, match",
-    [(-np.ones(20), "non-negative"), (np.full(20, np.nan), "NaN"),
-     (np.full(20, np.inf), "infinity"), (np.zeros(20), "weight is zero"),
-     (np.ones(19), "inconsistent numbers of samples"), (np.ones((20, 2)), "1-D")],
+    # scikit-learn's own validation of sample weights, which names the parameter.
+    [(-np.ones(20), "Negative values .*sample_weight"), (np.full(20, np.nan), "NaN"),
+     (np.full(20, np.inf), "infinity"),
+     (np.zeros(20), "zero for every sample|at least one non-zero"),
+     (np.ones(19), r"sample_weight.shape == \(19,\), expected \(20,\)"),
+     (np.ones((20, 2)), "1D array")],
 )
 def test_bad_sample_weights_are_named(weights, match):
     with pytest.raises(ValueError, match=match):
