@@ -71,7 +71,7 @@ def warn(message, category=ConvergenceWarning):
     A fixed ``stacklevel`` would name a line of scikit-learn's fit wrapper or
     of a pipeline; walking the stack names the user's own call.
     """
-    frame, level = sys._getframe(1), 1
+    frame, level = sys._getframe(0), 1  # level 1 is this function
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import warnings
-from contextlib import redirect_stdout
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +25,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from . import __version__
 from .datasets import load_dataset, load_ex4_model
-from ._training import SOLVERS
+from ._training import SOLVERS, Observer, observing
 from .core import ACTIVATIONS, OUTPUTS
 from .estimator import BackpropMLPClassifier
 from .gradient_check import check_nn_gradients
@@ -167,47 +166,43 @@ def _pipeline(classifier):
     return make_pipeline(MinMaxScaler(clip=True), classifier)
 
 
-def _estimator(args, verbose=0):
+def _estimator(args):
     return _pipeline(BackpropMLPClassifier(
         hidden_layer_sizes=args.hidden, activation=args.activation,
         output_activation=args.output_activation, alpha=args.alpha, solver=args.solver,
-        max_iter=args.max_iter, random_state=args.random_state, verbose=verbose,
+        max_iter=args.max_iter, random_state=args.random_state,
     ))
 
 
-class _Progress:
-    """Shows the estimator's per-iteration lines as one line rewritten in place."""
+class _Progress(Observer):
+    """Shows each fit's iterations: one line rewritten in place, or every 25th line."""
 
     def __init__(self, stream, every=25):
         self.stream, self.every, self.count = stream, every, 0
         self.interactive = stream.isatty()
 
-    def write(self, text):
-        for line in text.splitlines():
-            if not line:
-                continue
-            self.count += 1
-            if self.interactive:
-                self.stream.write(f"\r{line}   ")
-            elif self.count % self.every == 0:
-                self.stream.write(line + "\n")
+    def step(self, step):
+        line = f"Iteration {step.n_iter}, loss = {step.loss:.8f}"
+        self.count += 1
+        if self.interactive:
+            self.stream.write(f"\r{line}   ")
+        elif self.count % self.every == 0:
+            self.stream.write(line + "\n")
         self.stream.flush()
-
-    def flush(self):
-        self.stream.flush()
+        return False
 
     def close(self):
         if self.interactive and self.count:
             self.stream.write("\n")
+        self.count = 0
 
 
-def _fit_with_progress(model, X, y):
-    """Fit, showing the network's per-iteration lines compactly."""
-    progress = _Progress(sys.stdout)
-    with redirect_stdout(progress):
-        model.fit(X, y)
-    progress.close()
-    return model
+def _fit_with_progress(model, X, y, quiet=False):
+    """Fit, showing the network's iterations compactly through the trainer's observers."""
+    if quiet:
+        return model.fit(X, y)
+    with observing(_Progress(sys.stdout)):
+        return model.fit(X, y)
 
 
 def _report(model, X, y, title):
@@ -234,7 +229,7 @@ def run_main(args):
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
           f"of scikit-learn's {len(y)} 8x8 digits ...")
-    model = _pipeline(BackpropMLPClassifier(random_state=0, verbose=1))
+    model = _pipeline(BackpropMLPClassifier(random_state=0))
     _fit_with_progress(model, X_train, y_train)
     print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     _report(model, X_test, y_test, "Test accuracy")
@@ -245,13 +240,13 @@ def run_train(args):
     X, y = _load(args.data)
     if args.out is not None and args.out.exists() and not args.force:
         raise FileExistsError(f"'{args.out}' exists already; use --force to overwrite it.")
-    model = _estimator(args, verbose=0 if args.quiet else 1)
+    model = _estimator(args)
     if args.test_size > 0:
         X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
     else:
         X_train, y_train, X_test, y_test = X, y, None, None
     print(f"Training on {len(y_train)} samples with {X.shape[1]} features ...")
-    _fit_with_progress(model, X_train, y_train)
+    _fit_with_progress(model, X_train, y_train, quiet=args.quiet)
     print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     print(f"Training accuracy: {model.score(X_train, y_train):.4f}")
     if X_test is not None:

@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn_digits import BackpropMLPClassifier
 from sknn_digits.core import loss_and_gradient, unroll
+from sknn_digits.initialization import initial_params
 
 
 @parametrize_with_checks([BackpropMLPClassifier()])
@@ -450,3 +451,170 @@ def test_early_stopping_with_multilabel_targets(small_digits):
     Y = np.column_stack([y % 2 == 0, y >= 5]).astype(int)
     clf = BackpropMLPClassifier(early_stopping=True, max_iter=200, random_state=0).fit(X, Y)
     assert 0.5 < clf.best_validation_score_ == max(clf.validation_scores_) <= 1.0
+
+
+# --------------------------------------------------------------------------
+# A fit is all or nothing, and never touches what the caller owns.
+# --------------------------------------------------------------------------
+
+
+def _state(clf):
+    """Everything a fit may set, copied for comparison."""
+    import copy
+
+    return copy.deepcopy({k: v for k, v in vars(clf).items() if k.endswith("_")})
+
+
+def _assert_same_state(before, after):
+    assert before.keys() == after.keys()
+    for key in before:
+        np.testing.assert_equal(after[key], before[key], err_msg=key)
+
+
+def test_failed_first_fit_leaves_the_estimator_unfitted(small_digits):
+    X, y = small_digits
+    clf = BackpropMLPClassifier(max_iter=5)
+    with pytest.raises(ValueError, match="sample_weight"):
+        clf.fit(X, y, sample_weight=-np.ones(len(y)))
+    assert not [k for k in vars(clf) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+
+
+def test_failed_refit_keeps_the_previous_model():
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 3))
+    labels = np.array(["cat", "dog", "eel", "fox"])[rng.integers(0, 4, 40)]
+    clf = BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, labels)
+    before, predicted = _state(clf), clf.predict(X)
+    other = np.array(["ant", "bee"])[rng.integers(0, 2, 40)]
+    with pytest.raises(ValueError):
+        clf.fit(X, other, sample_weight=np.full(40, -1.0))
+    _assert_same_state(before, _state(clf))
+    np.testing.assert_array_equal(clf.predict(X), predicted)
+
+
+def test_failed_warm_start_refit_keeps_the_output_layer(small_digits):
+    X, y = small_digits
+    clf = BackpropMLPClassifier(max_iter=10, warm_start=True, random_state=0).fit(X, y)
+    before, proba = _state(clf), clf.predict_proba(X)
+    clf.set_params(output_activation="softmax", hidden_layer_sizes=7)
+    with pytest.raises(ValueError, match="same layer sizes"):
+        clf.fit(X, y)
+    _assert_same_state(before, _state(clf))
+    assert clf.out_activation_ == "logistic"
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf])
+def test_class_weights_must_be_finite_and_non_negative(small_digits, weight):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="class_weight"):
+        BackpropMLPClassifier(class_weight={0: weight}, max_iter=5).fit(X, y)
+
+
+def _non_canonical_csr(X):
+    """X as CSR whose every entry is stored twice, halved, in descending column order."""
+    rows, cols = np.nonzero(X)
+    values = X[rows, cols]
+    order = np.lexsort((-cols, rows))
+    rows, cols, values = rows[order], cols[order], values[order]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=X.shape[0]) * 2)])
+    indices = np.concatenate([np.concatenate([cols[rows == r], cols[rows == r]])
+                              for r in range(X.shape[0])])
+    data = np.concatenate([np.concatenate([values[rows == r] / 2] * 2)
+                           for r in range(X.shape[0])])
+    matrix = sparse.csr_matrix((data, indices, indptr), shape=X.shape)
+    assert not matrix.has_canonical_format
+    return matrix
+
+
+def test_fit_never_rewrites_a_non_canonical_sparse_matrix(small_digits):
+    X, y = small_digits
+    X = np.vstack([X, X[:5]])  # repeated rows, so repeats are looked for and merged
+    y = np.concatenate([y, y[:5]])
+    matrix = _non_canonical_csr(X)
+    saved = [a.copy() for a in (matrix.data, matrix.indices, matrix.indptr)]
+    clf = BackpropMLPClassifier(max_iter=20, random_state=0).fit(matrix, y)
+    for before, after in zip(saved, (matrix.data, matrix.indices, matrix.indptr)):
+        np.testing.assert_array_equal(after, before)
+    assert not matrix.has_canonical_format
+    dense = BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
+
+
+def test_fits_in_threads_restore_blas_limits_and_match_sequential_fits(small_digits):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = small_digits
+    before = _blas_threads()
+    settings = [dict(hidden_layer_sizes=h, random_state=s) for h in (10, 20) for s in (0, 1)]
+
+    def fit(params):
+        return BackpropMLPClassifier(max_iter=60, **params).fit(X, y).thetas_
+
+    sequential = [fit(p) for p in settings]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, settings * 3))
+    assert _blas_threads() == before
+    for got, expected in zip(threaded, sequential * 3):
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_convergence_warnings_name_the_callers_line(small_digits):
+    X, y = small_digits
+    with pytest.warns(ConvergenceWarning) as record:
+        BackpropMLPClassifier(max_iter=2, random_state=0).fit(X, y)
+    assert all(w.filename == __file__ for w in record)
+    with pytest.warns(ConvergenceWarning) as record:
+        make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=2)).fit(X, y)
+    assert all(w.filename == __file__ for w in record)
+
+
+def test_loss_is_finite_and_is_j_at_the_weights_for_extreme_inputs():
+    rng = np.random.default_rng(0)
+    X, y = rng.random((30, 3)), rng.integers(0, 2, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = BackpropMLPClassifier(alpha=1e300, random_state=0).fit(X * 1e300, y)
+    J, _ = loss_and_gradient(unroll(*clf.thetas_), (3, 25, 1), X * 1e300,
+                             y[:, None].astype(float), alpha=1e300)
+    assert np.isfinite(clf.loss_) and clf.loss_ == pytest.approx(J, rel=1e-12)
+
+
+def test_non_finite_result_is_refused_and_changes_nothing(small_digits, monkeypatch):
+    import sknn_digits._training as training
+
+    X, y = small_digits
+    clf = BackpropMLPClassifier(max_iter=5, random_state=0).fit(X, y)
+    before = _state(clf)
+    real = training.minimize
+
+    def diverged(*args, **kwargs):
+        result = real(*args, **kwargs)
+        return result._replace(params=np.full_like(result.params, np.nan))
+
+    monkeypatch.setattr(training, "minimize", diverged)
+    with pytest.raises(ValueError, match="non-finite cost"):
+        clf.fit(X, y)
+    _assert_same_state(before, _state(clf))
+
+
+def test_no_progress_warning_names_a_loose_tol(small_digits):
+    X, y = small_digits
+    with pytest.warns(ConvergenceWarning, match="tol=10 was met") as record:
+        BackpropMLPClassifier(tol=10.0, random_state=0).fit(X, y)
+    assert not any("scale the features" in str(w.message) for w in record)
+
+
+def test_early_stopping_never_keeps_the_untrained_start(small_digits):
+    X, y = small_digits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = BackpropMLPClassifier(early_stopping=True, n_iter_no_change=2, max_iter=30,
+                                    random_state=0).fit(X, y)
+    x0 = initial_params((64, 25, 10), random_state=0)
+    J0, _ = loss_and_gradient(x0, (64, 25, 10), X, np.eye(10)[y], alpha=1.0)
+    assert clf.loss_ < J0 / 2
+    assert not np.array_equal(unroll(*clf.thetas_), x0)
