@@ -173,11 +173,13 @@ _MULTIPLIERS = np.random.default_rng(20260101).integers(1, 2**63, size=4096, dty
 
 
 def _mix(bits, columns):
-    """A 64-bit hash of each (column, value bits) entry; summed, it hashes a row."""
+    """A 64-bit hash of each (column, value bits) entry; summed, it hashes a row.
+
+    A zero entry hashes to 0, so stored and absent zeros of a sparse row agree.
+    """
     h = bits * _MULTIPLIERS[columns % _MULTIPLIERS.size]
     h ^= h >> np.uint64(31)
     h *= np.uint64(0x9E3779B97F4A7C15)
-    h ^= columns.astype(np.uint64)
     return h
 
 
@@ -203,7 +205,6 @@ def row_hashes(X, chunk=2048):
                 X = X.copy()
                 X.sum_duplicates()
             h = _mix(_as_bits(X.data), X.indices)
-            h[X.data == 0] = 0
             totals = np.concatenate([[np.uint64(0)], np.cumsum(h, dtype=np.uint64)])
             return totals[X.indptr[1:]] - totals[X.indptr[:-1]]
         X = np.asarray(X)

@@ -1,0 +1,311 @@
+"""scikit-learn's MLPClassifier tests (sklearn/neural_network/tests/test_mlp.py), ported.
+
+Every test there that applies to a full-batch classifier with this API is
+written anew here with the original's data and thresholds, ``solver="lbfgs"``
+read as ``"L-BFGS-B"``.  Tests of sgd/adam, partial_fit and regressors do not
+apply.  The three deliberate differences are tested as such at the end.
+"""
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits, load_iris, make_classification
+from sklearn.datasets import make_multilabel_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import roc_auc_score
+from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
+
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.core import loss_and_gradient, unroll
+from sknn_digits.gradient_check import numerical_gradient
+
+ACTIVATION_TYPES = ["identity", "logistic", "tanh", "relu"]
+
+X_digits, y_digits = load_digits(n_class=3, return_X_y=True)
+X_digits_multi = MinMaxScaler().fit_transform(X_digits[:200])
+y_digits_multi = y_digits[:200]
+X_digits, y_digits = load_digits(n_class=2, return_X_y=True)
+X_digits_binary = MinMaxScaler().fit_transform(X_digits[:200])
+y_digits_binary = y_digits[:200]
+classification_datasets = [(X_digits_multi, y_digits_multi), (X_digits_binary, y_digits_binary)]
+X_iris, y_iris = load_iris(return_X_y=True)
+
+
+def test_alpha():
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    sums = []
+    for alpha in (0, 1):
+        mlp = BackpropMLPClassifier(hidden_layer_sizes=10, alpha=alpha, random_state=1).fit(X, y)
+        sums.append([np.abs(mlp.coefs_[0]).sum(), np.abs(mlp.coefs_[1]).sum()])
+    assert (np.array(sums[0]) > np.array(sums[1])).all()
+
+
+@pytest.mark.parametrize("n_labels", [2, 3])
+@pytest.mark.parametrize("activation", ACTIVATION_TYPES)
+def test_gradient(n_labels, activation):
+    rng = np.random.RandomState(seed=42)
+    X = rng.rand(5, 10)
+    y = 1 + np.mod(np.arange(5) + 1, n_labels)
+    Y = LabelBinarizer().fit_transform(y).astype(float)
+    mlp = BackpropMLPClassifier(activation=activation, hidden_layer_sizes=10, alpha=1e-5,
+                                max_iter=1, random_state=1).fit(X, y)
+    layer_sizes = (10, 10, Y.shape[1])
+    theta = unroll(*mlp.thetas_)
+
+    def cost(t):
+        return loss_and_gradient(t, layer_sizes, X, Y, alpha=1e-5, activation=activation)
+
+    np.testing.assert_almost_equal(numerical_gradient(cost, theta, 1e-5), cost(theta)[1])
+
+
+@pytest.mark.parametrize("X,y", classification_datasets)
+@pytest.mark.parametrize("activation", ACTIVATION_TYPES)
+def test_lbfgs_classification(X, y, activation):
+    X_train, y_train, X_test = X[:150], y[:150], X[150:]
+    mlp = BackpropMLPClassifier(solver="L-BFGS-B", hidden_layer_sizes=50, max_iter=150,
+                                random_state=1, activation=activation)
+    mlp.fit(X_train, y_train)
+    y_predict = mlp.predict(X_test)
+    assert mlp.score(X_train, y_train) > 0.95
+    assert (y_predict.shape[0], y_predict.dtype.kind) == (X_test.shape[0], y_train.dtype.kind)
+
+
+@pytest.mark.parametrize("X,y", classification_datasets)
+@pytest.mark.parametrize("activation", ACTIVATION_TYPES)
+def test_lbfgs_classification_maxfun(X, y, activation):
+    mlp = BackpropMLPClassifier(solver="L-BFGS-B", hidden_layer_sizes=50, max_iter=150,
+                                max_fun=10, random_state=1, activation=activation)
+    with pytest.warns(ConvergenceWarning, match="max_fun=10"):
+        mlp.fit(X, y)
+    assert 10 >= mlp.n_iter_
+
+
+def test_multilabel_classification():
+    X, y = make_multilabel_classification(n_samples=50, random_state=0, return_indicator=True)
+    mlp = BackpropMLPClassifier(solver="L-BFGS-B", hidden_layer_sizes=50, alpha=1e-5,
+                                max_iter=150, random_state=0, activation="logistic")
+    assert mlp.fit(X, y).score(X, y) > 0.97
+    # Early stopping works for multilabel targets (split unstratified).
+    BackpropMLPClassifier(early_stopping=True).fit(X, y).predict(X)
+
+
+def test_predict_proba_binary():
+    X, y = X_digits_binary[:50], y_digits_binary[:50]
+    clf = BackpropMLPClassifier(hidden_layer_sizes=5, activation="logistic", random_state=1)
+    clf.fit(X, y)
+    y_proba, y_log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert y_proba.shape == (50, 2)
+    np.testing.assert_array_equal(y_proba.argmax(axis=1), y_log_proba.argmax(axis=1))
+    np.testing.assert_allclose(y_log_proba, np.log(y_proba))
+    assert roc_auc_score(y, y_proba[:, 1]) == 1.0
+
+
+def test_predict_proba_multiclass():
+    X, y = X_digits_multi[:10], y_digits_multi[:10]
+    clf = BackpropMLPClassifier(hidden_layer_sizes=5).fit(X, y)
+    y_proba, y_log_proba = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert y_proba.shape == (10, np.unique(y).size)
+    np.testing.assert_array_equal(y_proba.argmax(axis=1), y_log_proba.argmax(axis=1))
+    np.testing.assert_allclose(y_log_proba, np.log(y_proba))
+
+
+def test_predict_proba_multilabel():
+    X, Y = make_multilabel_classification(n_samples=50, random_state=0, return_indicator=True)
+    clf = BackpropMLPClassifier(solver="L-BFGS-B", hidden_layer_sizes=30, random_state=0,
+                                alpha=1e-4)  # MLPClassifier's default alpha
+    clf.fit(X, Y)
+    y_proba = clf.predict_proba(X)
+    assert y_proba.shape == Y.shape
+    np.testing.assert_array_equal(y_proba > 0.5, Y)
+    y_log_proba = clf.predict_log_proba(X)
+    assert (y_proba.sum(1) - 1).dot(y_proba.sum(1) - 1) > 1e-10
+    np.testing.assert_array_equal(y_proba.argmax(axis=1), y_log_proba.argmax(axis=1))
+    np.testing.assert_allclose(y_log_proba, np.log(y_proba))
+
+
+@pytest.mark.parametrize("container", ["csr_matrix", "csr_array"])
+def test_sparse_matrices(container):
+    from scipy import sparse
+
+    X, y = X_digits_binary[:50], y_digits_binary[:50]
+    X_sparse = getattr(sparse, container)(X)
+    mlp = BackpropMLPClassifier(solver="L-BFGS-B", hidden_layer_sizes=15, random_state=1)
+    pred1 = mlp.fit(X, y).predict(X)
+    pred2 = mlp.fit(X_sparse, y).predict(X_sparse)
+    np.testing.assert_almost_equal(pred1, pred2)
+    np.testing.assert_array_equal(mlp.predict(X), mlp.predict(X_sparse))
+
+
+def test_verbose(capsys):
+    BackpropMLPClassifier(max_iter=2, verbose=10, hidden_layer_sizes=2).fit(
+        [[3, 2], [1, 6]], [1, 0])
+    assert "Iteration" in capsys.readouterr().out
+
+
+def test_early_stopping():
+    # tol is also the solver's tolerance here: the original's 0.2 (for sgd) would
+    # stop L-BFGS-B after its first step, so early stopping's threshold is 1e-3.
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    tol = 1e-3
+    mlp = BackpropMLPClassifier(tol=tol, max_iter=3000, early_stopping=True).fit(X, y)
+    assert mlp.max_iter > mlp.n_iter_
+    scores = mlp.validation_scores_
+    assert isinstance(scores, list) and len(scores) == mlp.n_iter_
+    assert max(scores) == mlp.best_validation_score_
+    assert mlp.best_validation_score_ + tol > scores[-2]
+    assert mlp.best_validation_score_ + tol > scores[-1]
+    mlp = BackpropMLPClassifier(tol=tol, max_iter=3000, early_stopping=False).fit(X, y)
+    assert mlp.validation_scores_ is None and mlp.best_validation_score_ is None
+
+
+def test_warm_start():
+    y_3classes = np.array([0] * 40 + [1] * 40 + [2] * 70)
+    clf = BackpropMLPClassifier(hidden_layer_sizes=2, warm_start=True, random_state=42,
+                                tol=1e-2).fit(X_iris, y_iris)
+    clf.fit(X_iris, y_iris)
+    clf.fit(X_iris, y_3classes)  # the same classes, other labels: no error
+    for y_i in (np.array([0] * 75 + [1] * 75), np.array([0] * 50 + [1] * 50 + [3] * 50),
+                np.array([0] * 37 + [1] * 37 + [2] * 38 + [3] * 38),
+                np.array([0] * 30 + [1] * 30 + [2] * 30 + [3] * 30 + [4] * 30)):
+        clf = BackpropMLPClassifier(hidden_layer_sizes=2, warm_start=True, random_state=42,
+                                    tol=1e-2).fit(X_iris, y_iris)
+        message = (f"warm_start needs y with the same classes as the previous fit ([0, 1, 2]), "
+                   f"got {np.unique(y_i).tolist()}.")
+        with pytest.raises(ValueError, match=re.escape(message)):
+            clf.fit(X_iris, y_i)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_n_iter_no_change_inf():
+    # The held-out accuracy stops improving within a few iterations: a finite
+    # patience stops the fit, an infinite one runs to max_iter.
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    params = dict(max_iter=60, early_stopping=True, tol=0.0, random_state=0)
+    assert BackpropMLPClassifier(n_iter_no_change=10, **params).fit(X, y).n_iter_ < 60
+    clf = BackpropMLPClassifier(n_iter_no_change=np.inf, **params).fit(X, y)
+    assert clf.n_iter_ == 60 and len(clf.validation_scores_) == 60
+
+
+def test_early_stopping_stratified():
+    mlp = BackpropMLPClassifier(early_stopping=True)
+    with pytest.raises(ValueError, match="The least populated class.* only 1 member"):
+        mlp.fit([[1, 2], [2, 3], [3, 4], [4, 5]], [0, 0, 0, 1])
+
+
+def test_mlp_early_stopping_string_labels():
+    X, y = make_classification(n_samples=200, n_features=10, n_classes=3, n_informative=5,
+                               random_state=42)
+    y = np.array(["class_a", "class_b", "class_c"], dtype=object)[y]
+    mlp = BackpropMLPClassifier(early_stopping=True, max_iter=50, random_state=42).fit(X, y)
+    assert mlp.validation_scores_ is not None
+    assert len(mlp.validation_scores_) == mlp.n_iter_
+    assert np.isfinite(mlp.validation_scores_).all()
+
+
+def test_mlp_classifier_dtypes_casting():
+    params = dict(alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=100, tol=1e-1)
+    mlp_64 = BackpropMLPClassifier(**params).fit(X_digits[:300], y_digits[:300])
+    mlp_32 = BackpropMLPClassifier(**params).fit(X_digits[:300].astype(np.float32),
+                                                 y_digits[:300])
+    X_test = X_digits[300:]
+    np.testing.assert_array_equal(mlp_64.predict(X_test),
+                                  mlp_32.predict(X_test.astype(np.float32)))
+    np.testing.assert_allclose(mlp_64.predict_proba(X_test),
+                               mlp_32.predict_proba(X_test.astype(np.float32)), rtol=1e-2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_param_dtypes(dtype):
+    X, y = X_digits.astype(dtype), y_digits
+    mlp = BackpropMLPClassifier(alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1,
+                                max_iter=50, tol=1e-1).fit(X[:300], y[:300])
+    assert all(intercept.dtype == dtype for intercept in mlp.intercepts_)
+    assert all(coef.dtype == dtype for coef in mlp.coefs_)
+    assert mlp.predict_proba(X[300:]).dtype == dtype
+
+
+def test_preserve_feature_names():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
+    y = pd.Series(data=np.full(10, 1), name="colname_y")
+    with pytest.raises(ValueError, match="at least 2 classes"):  # a deliberate difference
+        BackpropMLPClassifier(early_stopping=True, validation_fraction=0.2).fit(X, y)
+    y = pd.Series(data=np.arange(10) % 2, name="colname_y")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        BackpropMLPClassifier(early_stopping=True, validation_fraction=0.2).fit(X, y)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_mlp_warm_start_with_early_stopping():
+    mlp = BackpropMLPClassifier(max_iter=10, random_state=0, warm_start=True,
+                                early_stopping=True)
+    mlp.fit(X_iris, y_iris)
+    n_validation_scores, n_losses = len(mlp.validation_scores_), len(mlp.loss_curve_)
+    mlp.set_params(max_iter=20)
+    mlp.fit(X_iris, y_iris)
+    assert len(mlp.validation_scores_) > n_validation_scores
+    assert len(mlp.loss_curve_) == n_losses + mlp.n_iter_
+
+
+def test_mlp_warm_start_no_convergence():
+    model = BackpropMLPClassifier(warm_start=True, early_stopping=False, max_iter=10,
+                                  n_iter_no_change=np.inf, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 10
+    model.set_params(max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 20
+
+
+def test_mlp_sample_weight_with_early_stopping():
+    X, y = make_classification(n_samples=100, n_features=2, n_informative=2, n_redundant=0,
+                               random_state=42)
+    params = dict(hidden_layer_sizes=10, early_stopping=True, tol=1e-2, random_state=42)
+    m1 = BackpropMLPClassifier(**params).fit(X, y, sample_weight=np.ones_like(y, dtype=float))
+    m2 = BackpropMLPClassifier(**params).fit(X, y, sample_weight=None)
+    np.testing.assert_allclose(m1.predict_proba(X), m2.predict_proba(X))
+
+
+def test_minimum_input_sample_size():
+    with pytest.raises(ValueError, match="The validation set is too small"):
+        BackpropMLPClassifier(early_stopping=True, random_state=0).fit(
+            [[0.0, 1.0], [1.0, 0.0]], [0, 1])
+
+
+def test_huge_inputs_give_finite_weights_and_cost():
+    # MLPClassifier refuses non-finite weights; here the penalty shrinks the first
+    # layer until the products are finite, and loss_ is J at those weights.
+    X = np.finfo(np.float64).max * np.random.RandomState(0).uniform(size=(10, 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # overflow in the first evaluations
+        clf = BackpropMLPClassifier().fit(X, np.arange(10) % 2)
+    assert np.isfinite(clf.loss_) and all(np.isfinite(W).all() for W in clf.coefs_)
+    assert np.isfinite(clf.predict_proba(X)).all()
+
+
+# The deliberate differences from MLPClassifier.
+
+
+def test_difference_one_class_targets_are_refused():
+    with pytest.raises(ValueError, match="at least 2 classes; y holds one class only"):
+        BackpropMLPClassifier().fit([[0.0], [1.0]], [3, 3])
+
+
+def test_difference_log_proba_is_exact_where_proba_rounds_to_one():
+    clf = BackpropMLPClassifier.from_thetas([np.array([[0.0, 1.0]]),
+                                             np.array([[0.0, 60.0]])], [0, 1])
+    X = [[50.0]]
+    assert clf.predict_proba(X)[0, 1] == 1.0  # rounds to 1: np.log would give 0
+    log_proba = clf.predict_log_proba(X)[0]
+    assert log_proba[1] == pytest.approx(-np.exp(-60.0), rel=1e-6)  # log(1 - e^-60)
+    assert log_proba[0] == pytest.approx(-60.0, rel=1e-12)
+
+
+def test_difference_no_partial_fit():
+    assert not hasattr(BackpropMLPClassifier(), "partial_fit")
