@@ -30,10 +30,10 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.neural_network import MLPClassifier
-from threadpoolctl import ThreadpoolController, threadpool_info, threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import sknn_digits
-from sknn_digits import BackpropMLPClassifier
+from sknn_digits import BackpropMLPClassifier, _training
 from sknn_digits.core import loss_and_gradient, unpack
 from sknn_digits.initialization import initial_params
 
@@ -287,8 +287,8 @@ def thread_policy(report, cases, repeats):
         t = interleaved({threads: (lambda f=f: f.fit(X, y)) for threads, f in fits.items()},
                         repeats)
         flops = 3 * m * (n * h + h * k)
-        blas = ThreadpoolController().select(user_api="blas")
-        chosen = sknn_digits.estimator._blas_threads(None, X, (n, h, k), blas)
+        chosen = _training.evaluation_threads(
+            None, _training.Problem((n, h, k), X, Y, 1.0, "logistic", "logistic"))(2)
         with threadpool_limits(2, "blas"):  # what a fit with no thread policy would use
             everything = interleaved({"all": lambda: _fit_without_policy(X, y, h, max_iter)},
                                      repeats)["all"]

@@ -24,9 +24,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
 from . import __version__
-from .datasets import load_dataset, load_ex4_model
 from ._training import SOLVERS, Observer, observing
 from .core import ACTIVATIONS, OUTPUTS
+from .datasets import load_dataset, load_ex4_model
 from .estimator import BackpropMLPClassifier
 from .gradient_check import check_nn_gradients
 from .persistence import load_model, save_model
