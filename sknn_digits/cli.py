@@ -28,7 +28,8 @@ from ._training import SOLVERS, Observer, observing
 from .core import ACTIVATIONS, OUTPUTS
 from .datasets import load_dataset, load_ex4_model
 from .estimator import BackpropMLPClassifier
-from .gradient_check import check_nn_gradients
+from ._files import check_writable, write_atomic
+from .gradient_check import TOLERANCE, check_nn_gradients
 from .persistence import load_model, save_model
 from .preprocessing import DigitImageTransformer, guess_layout
 
@@ -51,6 +52,25 @@ def _sizes(text):
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"sizes must be positive: {text!r}")
     return sizes
+
+
+def _non_negative(text):
+    """A finite number >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0: {text!r}")
+    return value
+
+
+def _fraction(text):
+    """A finite number in [0, 1)."""
+    value = _non_negative(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {text!r}")
+    return value
 
 
 def _numbers(kind):
@@ -94,7 +114,7 @@ def _build_parser():
     train = commands.add_parser("train", help="train a network, report held-out accuracy")
     _add_data(train)
     _add_model_options(train)
-    train.add_argument("--test-size", type=float, default=0.25,
+    train.add_argument("--test-size", type=_fraction, default=0.25,
                        help="fraction held out for testing (default 0.25; 0 trains on all)")
     train.add_argument("--out", type=Path, help="save the trained model here (skops format)")
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
@@ -103,6 +123,11 @@ def _build_parser():
     evaluate = commands.add_parser("evaluate", help="accuracy, per-class report, confusion")
     evaluate.add_argument("--model", type=Path, required=True, help="a saved model")
     _add_data(evaluate)
+    evaluate.add_argument("--test-size", type=_fraction, default=0.25,
+                          help="score the part `train` held out with the same --test-size and "
+                               "--random-state (default 0.25; 0 scores every sample)")
+    evaluate.add_argument("--random-state", type=int, default=0,
+                          help="seed of the split (default 0, as train's)")
 
     grid = commands.add_parser("grid-search", help="cross-validated search over lambda and size")
     _add_data(grid)
@@ -116,7 +141,8 @@ def _build_parser():
     grid.add_argument("--random-state", type=int, default=0)
 
     gradient = commands.add_parser("gradient-check", help="backprop against numerical gradients")
-    gradient.add_argument("--lambda", dest="lambda_", type=float, default=3.0)
+    gradient.add_argument("--lambda", dest="lambda_", type=_non_negative, default=3.0,
+                          metavar="LAMBDA", help="regularisation strength (default 3.0)")
     gradient.add_argument("--verbose", action="store_true", help="print both gradients")
 
     show = commands.add_parser("show", help="write pictures as PNG files")
@@ -237,9 +263,9 @@ def run_main(args):
 
 
 def run_train(args):
+    if args.out is not None:  # before any work: a bad --out fails at once
+        check_writable(args.out, args.force)
     X, y = _load(args.data)
-    if args.out is not None and args.out.exists() and not args.force:
-        raise FileExistsError(f"'{args.out}' exists already; use --force to overwrite it.")
     model = _estimator(args)
     if args.test_size > 0:
         X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
@@ -261,6 +287,13 @@ def run_evaluate(args):
     model = load_model(args.model)
     X, y = _load(args.data)
     _check_features(model, X.shape[1], args.data)
+    if args.test_size > 0:  # the part `train` held out, split the same way
+        _, X, _, y = _split(X, y, args.test_size, args.random_state)
+        print(f"Scoring the {len(y)} held-out samples of {args.data} (test size "
+              f"{args.test_size:g}, random state {args.random_state}: the samples `train` "
+              "with the same options did not learn from).")
+    else:
+        print(f"Scoring all {len(y)} samples of {args.data}.")
     _report(model, X, y, "Accuracy")
     return 0
 
@@ -296,10 +329,11 @@ def _alpha_and_sizes(params):
 
 def run_gradient_check(args):
     difference = check_nn_gradients(args.lambda_, verbose=args.verbose)
-    verdict = "correct" if difference < 1e-7 else "WRONG"
+    verdict = "correct" if difference < TOLERANCE else "WRONG"
     print(f"Relative difference between backprop and numerical gradients "
-          f"(lambda = {args.lambda_:g}): {difference:.3e}: backpropagation is {verdict}.")
-    return 0 if difference < 1e-7 else 1
+          f"(lambda = {args.lambda_:g}): {difference:.3e} (correct below {TOLERANCE:g}): "
+          f"backpropagation is {verdict}.")
+    return 0 if difference < TOLERANCE else 1
 
 
 def run_show(args):
@@ -311,16 +345,20 @@ def run_show(args):
         plot_predictions,
     )
 
-    if not args.out_dir.is_dir():
-        raise FileNotFoundError(f"No such directory: '{args.out_dir}'.")
+    if args.out_dir.exists() and not args.out_dir.is_dir():
+        raise NotADirectoryError(f"'{args.out_dir}' is a file, not a directory.")
     names = ["digits.png", "hidden_units.png", "predictions.png", "confusion_matrix.png"]
     if args.model is None:
         names.append("loss_curve.png")
+    else:
+        print("A saved model keeps no loss curve: loss_curve.png is drawn only for a "
+              "model trained here (leave out --model).")
     existing = [n for n in names if (args.out_dir / n).exists()]
     if existing and not args.force:
         raise FileExistsError(
             f"{', '.join(existing)} exist(s) in '{args.out_dir}'; use --force to overwrite."
         )
+    args.out_dir.mkdir(parents=True, exist_ok=True)
     X, y = _load(args.data)
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     if args.model is not None:
@@ -343,7 +381,10 @@ def run_show(args):
     import matplotlib.pyplot as plt
 
     for name, figure in figures.items():
-        figure.savefig(args.out_dir / name, dpi=100, bbox_inches="tight")
+        write_atomic(args.out_dir / name,
+                     lambda temporary, f=figure: f.savefig(temporary, format="png", dpi=100,
+                                                           bbox_inches="tight"),
+                     overwrite=args.force)
         plt.close(figure)
         print(f"Wrote {args.out_dir / name}")
     return 0

@@ -228,20 +228,26 @@ def load_dataset(path):
 
 
 def _read_csv(path):
-    with open(path, encoding="utf-8") as handle:
-        first = handle.readline()
+    try:
+        with open(path, encoding="utf-8-sig") as handle:  # -sig: a leading BOM is no data
+            first = handle.readline()
+    except UnicodeDecodeError as error:
+        raise ValueError(f"'{path}' is not UTF-8 text ({error}).") from None
     try:
         [float(v) for v in first.strip().split(",")]
         header = 0
     except ValueError:
         header = 1
     try:
-        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2)
-    except ValueError as error:
+        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2, encoding="utf-8-sig")
+    except (ValueError, UnicodeDecodeError) as error:
         raise ValueError(f"'{path}' is not a numeric CSV table ({error}).") from None
     if table.shape[1] < 2:
         raise ValueError(f"'{path}' needs at least one feature column and a label column.")
     labels = table[:, -1]
-    if np.array_equal(labels, np.round(labels)):
+    if not np.isfinite(labels).all():
+        raise ValueError(f"'{path}': the labels (last column) must be finite numbers.")
+    # Whole labels become integers, if float64 holds them exactly (|y| < 2**53).
+    if np.array_equal(labels, np.round(labels)) and np.abs(labels).max() < 2**53:
         labels = labels.astype(np.int64)
     return table[:, :-1], labels

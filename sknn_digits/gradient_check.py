@@ -6,7 +6,10 @@ from .core import unroll
 from .course import nn_cost_function
 from .initialization import debug_initialize_weights
 
-__all__ = ["check_nn_gradients", "numerical_gradient", "relative_difference"]
+__all__ = ["TOLERANCE", "check_nn_gradients", "numerical_gradient", "relative_difference"]
+
+#: A correct backpropagation agrees with central differences to better than this.
+TOLERANCE = 1e-9
 
 
 def numerical_gradient(f, params, epsilon=1e-4):
@@ -76,7 +79,7 @@ def check_nn_gradients(lambda_=0.0, verbose=False):
     Builds the course's debug problem: a 3-5-3 network with weights from
     :func:`~sknn_digits.debug_initialize_weights`, 5 samples and labels
     ``1 + (i mod 3)``.  A correct backpropagation gives a relative difference
-    below ``1e-9``.
+    below :data:`TOLERANCE` (``1e-9``).
 
     Parameters
     ----------
@@ -97,6 +100,8 @@ def check_nn_gradients(lambda_=0.0, verbose=False):
     >>> check_nn_gradients(lambda_=3.0) < 1e-9
     True
     """
+    if not (np.isfinite(lambda_) and lambda_ >= 0):
+        raise ValueError(f"lambda_ must be a finite, non-negative number, got {lambda_!r}.")
     input_layer_size, hidden_layer_size, num_labels, m = 3, 5, 3, 5
     theta_1 = debug_initialize_weights(hidden_layer_size, input_layer_size)
     theta_2 = debug_initialize_weights(num_labels, hidden_layer_size)
@@ -115,5 +120,4 @@ def check_nn_gradients(lambda_=0.0, verbose=False):
     if verbose:
         print("Checking backprop\nleft: backprop, right: numerical")
         print(np.column_stack([backprop, numerical]))
-        print(f"Relative difference: {difference:.3e} (a correct gradient gives < 1e-9)")
     return difference

@@ -7,9 +7,18 @@ types scikit-learn and skops trust by default, plus this package's own.
 skops is an optional extra: ``pip install "sknn_digits[persist]"``.
 """
 
+import json
+import zipfile
 from pathlib import Path
 
-__all__ = ["TRUSTED_TYPES", "load_model", "save_model"]
+from ._files import write_atomic
+
+__all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "load_model", "save_model"]
+
+#: The most a model file may expand to when loaded (its arrays, counting each
+#: reference to one): a digits network takes a few MB; this bounds what a
+#: small crafted file could make the loader allocate.
+MAX_MODEL_BYTES = 256 * 2**20
 
 #: This package's types that may be loaded from a model file.
 TRUSTED_TYPES = [
@@ -59,20 +68,7 @@ def save_model(model, path, overwrite=False):
     [0, 1]
     """
     sio = _skops_io()
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"'{path}' exists already; it was not overwritten.")
-    if not path.parent.is_dir():
-        raise FileNotFoundError(f"No such directory: '{path.parent}'.")
-    # Write the whole file next to the target first, so a failure leaves no
-    # half-written model behind and never damages the file being replaced.
-    partial = path.with_name(path.name + ".partial")
-    try:
-        sio.dump(model, partial)
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return path
+    return write_atomic(path, lambda temporary: sio.dump(model, temporary), overwrite)
 
 
 def load_model(path):
@@ -91,9 +87,10 @@ def load_model(path):
     FileNotFoundError
         If there is no such file.
     ValueError
-        If the file is not a skops model (corrupt or truncated), or if it
-        holds types that are not trusted; those are named and nothing of
-        them is run.
+        If the file is not a skops model (corrupt or truncated), would expand
+        to more than :data:`MAX_MODEL_BYTES`, holds types that are not trusted
+        (named, and nothing of them is run), or holds anything but a fitted
+        classifier with ``predict_proba`` (or a pipeline ending in one).
 
     Examples
     --------
@@ -113,6 +110,14 @@ def load_model(path):
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No such model file: '{path}'.")
+    if path.suffix.lower() == ".mat":
+        raise ValueError(f"'{path}' is a MATLAB/Octave file, not a saved model: the course's "
+                         "weights go with --ex4-weights (or datasets.load_ex4_model).")
+    expanded = _expanded_size(path)
+    if expanded > MAX_MODEL_BYTES:
+        raise ValueError(f"'{path}' would expand to {expanded / 2**20:.0f} MiB when loaded, "
+                         f"more than the {MAX_MODEL_BYTES / 2**20:.0f} MiB a model may take; "
+                         "it was not loaded.")
     try:
         untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
     except Exception as error:  # zipfile, json and skops errors for a damaged file
@@ -123,6 +128,50 @@ def load_model(path):
             f"{', '.join(untrusted)}."
         )
     try:
-        return sio.load(path, trusted=TRUSTED_TYPES)
+        model = sio.load(path, trusted=TRUSTED_TYPES)
     except Exception as error:
         raise ValueError(f"'{path}' could not be loaded as a model ({error}).") from None
+    _check_classifier(model, path)
+    return model
+
+
+def _expanded_size(path):
+    """Bytes the arrays of a skops file take once loaded, each reference counted.
+
+    Read from the archive's directory and its schema before anything is
+    loaded: one small deflated array referenced many times cannot hide.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+            if sizes.get("schema.json", 0) > MAX_MODEL_BYTES:
+                return sizes["schema.json"]
+            schema = json.loads(archive.read("schema.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError, RecursionError, OSError) as error:
+        raise ValueError(f"'{path}' is not a readable skops model file ({error}).") from None
+    total, stack = 0, [schema]
+    while stack:  # no recursion: a crafted schema may nest deeply
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("file"), str):
+                total += sizes.get(node["file"], 0)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return total
+
+
+def _check_classifier(model, path):
+    """A fitted classifier with predict_proba, or a pipeline ending in one; else a clear error."""
+    from sklearn.base import BaseEstimator, is_classifier
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    what = type(model).__name__
+    if not (isinstance(model, BaseEstimator) and is_classifier(model)
+            and hasattr(model, "predict_proba")):
+        raise ValueError(f"'{path}' holds a {what}, not a classifier with predict_proba.")
+    try:
+        check_is_fitted(model)
+    except (NotFittedError, TypeError):
+        raise ValueError(f"'{path}' holds an unfitted {what}: train it first.") from None

@@ -16,6 +16,7 @@ bright ink on a dark background, cropped to the ink, scaled into a box
 keeping its aspect ratio, and centred by its centre of mass.
 """
 
+import warnings
 from numbers import Real
 from pathlib import Path
 from typing import NamedTuple
@@ -23,10 +24,12 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._compat import Interval, StrOptions
 
 __all__ = [
     "LAYOUTS",
+    "MAX_IMAGE_PIXELS",
     "DigitImageTransformer",
     "features_to_images",
     "guess_layout",
@@ -126,11 +129,18 @@ def _layout(name):
     return LAYOUTS[name]
 
 
+#: The largest picture :func:`read_image` decodes: 16 megapixels, more than a
+#: phone camera's photo; a digit needs far fewer.  Larger ones are refused
+#: from their header, before any pixel is decoded.
+MAX_IMAGE_PIXELS = 16_000_000
+
+
 def read_image(path):
     """Pixels of an image file (PNG, JPEG, ... anything Pillow reads) as an array.
 
-    The photo's EXIF orientation is applied.  Needs Pillow: ``pip install
-    "sknn_digits[image]"``.
+    The photo's EXIF orientation is applied.  Pictures of more than
+    :data:`MAX_IMAGE_PIXELS` pixels are refused before they are decoded.
+    Needs Pillow: ``pip install "sknn_digits[image]"``.
 
     Returns
     -------
@@ -157,8 +167,19 @@ def read_image(path):
     if not path.is_file():
         raise FileNotFoundError(f"No such image file: '{path}'.")
     try:
-        with Image.open(path) as image:
-            return np.asarray(ImageOps.exif_transpose(image).convert("RGBA"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:  # reads the header only
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ValueError(
+                        f"'{path}' has {width}x{height} pixels, more than the "
+                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a digit's picture may "
+                        "have; scale it down first.")
+                return np.asarray(ImageOps.exif_transpose(image).convert("RGBA"))
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise ValueError(f"'{path}' has more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a "
+                         f"digit's picture may have ({error}).") from None
     except (UnidentifiedImageError, OSError) as error:
         raise ValueError(f"'{path}' is not an image file that can be read ({error}).") from None
 

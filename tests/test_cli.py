@@ -128,3 +128,63 @@ def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
     status, _, err = run(capsys, "show", "--out-dir", str(tmp_path))
     assert status == 1 and "--force" in err
     assert (tmp_path / "digits.png").read_bytes() == b"mine"
+
+
+def test_show_creates_its_folder_and_refuses_a_file(capsys, tmp_path):
+    status, out, _ = run(capsys, "show", "--out-dir", str(tmp_path / "pictures"))
+    assert status == 0 and (tmp_path / "pictures" / "digits.png").stat().st_size > 0
+    (tmp_path / "README.md").write_text("x")
+    status, _, err = run(capsys, "show", "--out-dir", str(tmp_path / "README.md"))
+    assert status == 1 and "is a file, not a directory" in err
+
+
+def test_bad_out_fails_before_training(capsys, tmp_path):
+    status, out, err = run(capsys, "train", "--out", str(tmp_path / "missing" / "m.skops"))
+    assert status == 1 and "No such directory" in err and "Training on" not in out
+    status, out, err = run(capsys, "train", "--force", "--out", str(tmp_path))
+    assert status == 1 and "is a directory" in err and "Training on" not in out
+
+
+def test_train_leaves_a_users_partial_file_alone(capsys, tmp_path):
+    own = tmp_path / "m.skops.partial"
+    own.write_text("mine")
+    status, _, _ = run(capsys, "train", "--quiet", "--max-iter", "20",
+                       "--out", str(tmp_path / "m.skops"))
+    assert status == 0 and own.read_text() == "mine"
+
+
+def test_evaluate_scores_the_held_out_part_by_default(capsys, tmp_path):
+    model = tmp_path / "m.skops"
+    run(capsys, "train", "--quiet", "--out", str(model))
+    status, out, _ = run(capsys, "evaluate", "--model", str(model))
+    assert status == 0 and "Scoring the 450 held-out samples" in out
+    assert "(441 of 450)" in out or "of 450)" in out
+    status, out, _ = run(capsys, "evaluate", "--model", str(model), "--test-size", "0")
+    assert "Scoring all 1797 samples" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--test-size", "-0.5"], "--test-size"),
+    (["train", "--test-size", "nan"], "--test-size"),
+    (["gradient-check", "--lambda", "nan"], "--lambda"),
+])
+def test_bad_numbers_are_usage_errors(capsys, argv, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_gradient_check_prints_one_verdict(capsys):
+    status, out, _ = run(capsys, "gradient-check", "--verbose")
+    assert status == 0 and out.count("backpropagation is correct") == 1
+    assert out.count("Relative difference") == 1
+
+
+def test_evaluate_refuses_what_is_not_a_classifier(capsys, tmp_path):
+    import skops.io
+
+    path = tmp_path / "d.skops"
+    skops.io.dump({"a": 1}, path)
+    status, _, err = run(capsys, "evaluate", "--model", str(path))
+    assert status == 1 and "holds a dict" in err

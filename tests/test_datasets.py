@@ -117,3 +117,21 @@ def test_load_dataset_errors(tmp_path):
     (tmp_path / "bad.csv").write_text("1,2\n3,x\n")
     with pytest.raises(ValueError, match="not a numeric CSV"):
         load_dataset(tmp_path / "bad.csv")
+
+
+def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(("\ufeff" + "".join(f"{i},{2 * i},{i % 3}\n" for i in range(60)))
+                     .encode("utf-8"))
+    X, y = load_dataset(path)
+    assert X.shape == (60, 2) and X[0].tolist() == [0.0, 0.0]
+
+
+def test_csv_labels_must_be_finite_and_stay_exact(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("1,2,inf\n3,4,1\n")
+    with pytest.raises(ValueError, match="bad.csv.*finite"):
+        load_dataset(path)
+    path.write_text("1,2,1e19\n3,4,1\n")
+    _, y = load_dataset(path)
+    assert y.tolist() == [1e19, 1.0]  # too large for exact integers: kept as numbers

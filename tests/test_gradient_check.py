@@ -54,3 +54,13 @@ def test_relative_difference():
     assert relative_difference([1.0, 2.0], [1.0, 2.0]) == 0.0
     assert relative_difference([0.0], [0.0]) == 0.0
     assert relative_difference([1.0], [3.0]) == pytest.approx(0.5)
+
+
+def test_lambda_must_be_finite_and_non_negative():
+    import pytest
+
+    from sknn_digits import check_nn_gradients
+
+    for bad in (float("nan"), -1.0, float("inf")):
+        with pytest.raises(ValueError, match="lambda_"):
+            check_nn_gradients(bad)

@@ -68,3 +68,47 @@ def test_corrupt_and_truncated_files(model, tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope.skops"):
         load_model(tmp_path / "nope.skops")
+
+
+def test_a_users_partial_file_is_left_alone(model, tmp_path):
+    own = tmp_path / "m.skops.partial"
+    own.write_text("my notes")
+    save_model(model, tmp_path / "m.skops")
+    assert own.read_text() == "my notes"
+
+
+@pytest.mark.parametrize("make", [
+    lambda: {"a": 1}, lambda: [1, 2], lambda: BackpropMLPClassifier(),
+    lambda: __import__("sklearn.cluster").cluster.KMeans(n_clusters=2, n_init=1).fit(
+        np.arange(8.0).reshape(4, 2))])
+def test_only_fitted_classifiers_are_returned(make, tmp_path):
+    import skops.io
+
+    path = tmp_path / "thing.skops"
+    skops.io.dump(make(), path)
+    with pytest.raises(ValueError, match="holds a|unfitted|not trusted"):
+        load_model(path)
+
+
+def test_a_file_that_expands_too_far_is_refused_before_loading(tmp_path, monkeypatch):
+    import skops.io
+
+    import sknn_digits.persistence as persistence
+
+    path = tmp_path / "big.skops"
+    skops.io.dump({"a": np.zeros(1000), "b": np.zeros(1000)}, path)
+    monkeypatch.setattr(persistence, "MAX_MODEL_BYTES", 1000 * 8)
+    loads = []
+    monkeypatch.setattr(skops.io, "load", lambda *a, **k: loads.append(a))
+    with pytest.raises(ValueError, match="would expand to"):
+        load_model(path)
+    assert loads == []
+
+
+def test_course_weights_given_as_a_model_get_a_hint(tmp_path):
+    from scipy.io import savemat
+
+    path = tmp_path / "ex4weights.mat"
+    savemat(path, {"Theta1": np.zeros((2, 3))})
+    with pytest.raises(ValueError, match="--ex4-weights"):
+        load_model(path)

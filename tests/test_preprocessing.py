@@ -175,3 +175,21 @@ def test_course_network_reads_the_drawn_digits(course_weights_file):
     paths = [DRAWN / f"{digit}.png" for digit in range(10)]
     pipe = make_pipeline(DigitImageTransformer(layout="ex4"), load_ex4_model(course_weights_file))
     np.testing.assert_array_equal(pipe.predict(paths), np.arange(10))
+
+
+def test_huge_images_are_refused_before_decoding(tmp_path):
+    from PIL import Image
+
+    from sknn_digits.preprocessing import MAX_IMAGE_PIXELS, read_image
+
+    path = tmp_path / "bomb.png"
+    Image.new("1", (15000, 15000), 0).save(path)  # a few KB on disk, 225 megapixels
+    assert path.stat().st_size < 200_000 and 15000 ** 2 > MAX_IMAGE_PIXELS
+    with pytest.raises(ValueError, match="bomb.png' has more than the 16 megapixels"):
+        read_image(path)
+    large = tmp_path / "large.png"
+    Image.new("1", (5000, 5000), 0).save(large)  # below Pillow's own alarm, above ours
+    with pytest.raises(ValueError, match="large.png' has 5000x5000 pixels, more than the 16"):
+        read_image(large)
+    with pytest.raises(ValueError, match="bomb.png"):
+        DigitImageTransformer(layout="ex4").transform([str(path)])

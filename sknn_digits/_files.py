@@ -1,0 +1,104 @@
+"""Writing files safely: every file the package writes goes through :func:`write_atomic`.
+
+The content is written to a fresh, uniquely named temporary file in the
+target's folder and only then moved into place, so a crash, a full disk or a
+second process writing the same name never leaves a truncated or mixed file,
+and no name the caller did not give is ever touched.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+__all__ = ["check_writable", "write_atomic"]
+
+
+def check_writable(path, overwrite=False):
+    """Refuse, before any work is done, a target that could not be written.
+
+    Parameters
+    ----------
+    path : str or Path
+    overwrite : bool, default=False
+        Whether an existing file may be replaced.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    FileNotFoundError
+        If the target's folder does not exist.
+    FileExistsError
+        If the target exists and ``overwrite`` is False.
+    IsADirectoryError
+        If the target is a folder.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a directory, not a file name.")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"No such directory: '{path.parent}' (for '{path}').")
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"'{path}' exists already; it was not overwritten.")
+    return path
+
+
+def write_atomic(path, write, overwrite=False):
+    """Write a file all at once: ``write(temporary_path)`` fills it, then it takes ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The target.
+    write : callable
+        Called with the path of a new, empty temporary file in the same folder;
+        it writes the whole content there.
+    overwrite : bool, default=False
+        Replace an existing file.  Without it the file is put in place only if
+        the name is still free at that moment (a hard link, which fails when
+        the name exists), so a file that appeared meanwhile is never replaced.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits._files import write_atomic
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> _ = write_atomic(target, lambda tmp: Path(tmp).write_text("hello"))
+    >>> target.read_text()
+    'hello'
+    >>> write_atomic(target, lambda tmp: Path(tmp).write_text("again"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileExistsError: '...note.txt' exists already; it was not overwritten.
+    """
+    path = check_writable(path, overwrite)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        with open(temporary, "rb") as done:
+            os.fsync(done.fileno())
+        if overwrite:
+            os.replace(temporary, path)
+        else:
+            try:
+                os.link(temporary, path)  # fails if the name was taken meanwhile
+            except FileExistsError:
+                raise FileExistsError(
+                    f"'{path}' exists already; it was not overwritten.") from None
+            except OSError:  # a file system without hard links: check, then replace
+                check_writable(path)
+                os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path

@@ -1,0 +1,63 @@
+"""Tests of sknn_digits._files: the one way the package writes a file."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from sknn_digits._files import check_writable, write_atomic
+
+
+def test_a_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "model.bin"
+    target.write_text("old")
+
+    def fail(temporary):
+        Path(temporary).write_text("half")
+        raise OSError("No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(target, fail, overwrite=True)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.bin"]
+
+
+def test_names_the_user_did_not_give_are_never_touched(tmp_path):
+    own = tmp_path / "m.skops.partial"
+    own.write_text("mine")
+    write_atomic(tmp_path / "m.skops", lambda t: Path(t).write_text("model"))
+    assert own.read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skops", "m.skops.partial"]
+
+
+def test_concurrent_writers_leave_one_whole_file(tmp_path):
+    target = tmp_path / "out.txt"
+
+    def writer(k):
+        def write(temporary):
+            with open(temporary, "w") as handle:
+                for _ in range(2000):
+                    handle.write(f"{k}" * 50 + "\n")
+        try:
+            write_atomic(target, write)
+            return k
+        except FileExistsError:
+            return None
+
+    with ThreadPoolExecutor(8) as pool:
+        winners = [k for k in pool.map(writer, range(25)) if k is not None]
+    assert len(winners) == 1  # without overwrite, exactly one writer may create it
+    lines = set(target.read_text().splitlines())
+    assert lines == {f"{winners[0]}" * 50}
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_targets_are_checked_before_any_work(tmp_path):
+    with pytest.raises(FileNotFoundError, match="No such directory"):
+        check_writable(tmp_path / "missing" / "m.skops")
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        check_writable(tmp_path, overwrite=True)
+    (tmp_path / "there").write_text("x")
+    with pytest.raises(FileExistsError):
+        check_writable(tmp_path / "there")
