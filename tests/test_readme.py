@@ -1,0 +1,92 @@
+"""The README as written: its Python blocks and its command lines run, in order.
+
+They run in a fresh folder that holds links to the project's ``examples/``
+and, when ``../shared`` or ``SKNN_DIGITS_EX4_DIR`` provides them, to the
+course's files; blocks and lines that need a course file skip without it.
+"""
+
+import glob
+import os
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from sknn_digits.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+BLOCKS = re.findall(r"```(python|bash)\n(.*?)```", README, flags=re.S)
+
+
+def _course_files():
+    """The course's files that are to be had here, by name."""
+    found = {}
+    folders = [os.environ.get("SKNN_DIGITS_EX4_DIR"), ROOT.parent / "shared" / "data"]
+    for folder in filter(None, folders):
+        for name in ("ex4data1.mat", "ex4weights.mat"):
+            if (Path(folder) / name).is_file():
+                found.setdefault(name, Path(folder) / name)
+    return found
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    place = tmp_path_factory.mktemp("readme")
+    (place / "examples").symlink_to(ROOT / "examples")
+    for name, path in _course_files().items():
+        (place / name).symlink_to(path)
+    old = os.getcwd()
+    os.chdir(place)
+    yield place
+    os.chdir(old)
+
+
+def _needs(text):
+    return [name for name in ("ex4data1.mat", "ex4weights.mat") if name in text]
+
+
+def test_readme_has_python_blocks_and_command_lines():
+    kinds = [kind for kind, _ in BLOCKS]
+    assert kinds.count("python") >= 3 and kinds.count("bash") >= 3
+
+
+def test_python_blocks_run_in_order(folder):
+    namespace, skipped = {}, []
+    for kind, code in BLOCKS:
+        if kind != "python":
+            continue
+        missing = [n for n in _needs(code) if not (folder / n).exists()]
+        if missing or ("sklearn.callback" in code and not _has_callbacks()):
+            skipped.append(code.splitlines()[0])
+            continue
+        exec(compile(code, "README.md", "exec"), namespace)  # noqa: S102 - the README's own code
+    assert "grid" in namespace and namespace["grid"].best_score_ > 0.95
+
+
+def _has_callbacks():
+    try:
+        import sklearn.callback  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _command_lines():
+    for kind, code in BLOCKS:
+        if kind == "bash":
+            for line in code.splitlines():
+                if line.startswith("sknn-digits"):
+                    yield line.split("  #")[0].strip()
+
+
+@pytest.mark.parametrize("line", list(_command_lines()))
+def test_command_lines_work_as_written(folder, line, capsys):
+    missing = [n for n in _needs(line) if not (folder / n).exists()]
+    if missing:
+        pytest.skip(f"needs the course's {', '.join(missing)}")
+    argv = []
+    for word in shlex.split(line)[1:]:
+        argv += sorted(glob.glob(word)) if "*" in word else [word]
+    assert main(argv) == 0, line
