@@ -1,24 +1,38 @@
-"""sknn_digits: the handwritten-digits backpropagation exercise as a scikit-learn estimator."""
+"""sknn_digits: the handwritten-digits backpropagation exercise as a scikit-learn estimator.
 
-from .core import roll, sigmoid, sigmoid_gradient, unroll
-from .course import nn_cost_function, predict
-from .estimator import BackpropMLPClassifier
-from .gradient_check import check_nn_gradients, numerical_gradient
-from .initialization import debug_initialize_weights, rand_initialize_weights
+The names below are imported on first use, so ``sknn-digits --version`` and
+``--help`` answer without loading scikit-learn.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "__version__",
-    "BackpropMLPClassifier",
-    "check_nn_gradients",
-    "debug_initialize_weights",
-    "nn_cost_function",
-    "numerical_gradient",
-    "predict",
-    "rand_initialize_weights",
-    "roll",
-    "sigmoid",
-    "sigmoid_gradient",
-    "unroll",
-]
+#: Where each public name lives.
+_PUBLIC = {
+    "BackpropMLPClassifier": "estimator",
+    "check_nn_gradients": "gradient_check",
+    "debug_initialize_weights": "initialization",
+    "nn_cost_function": "course",
+    "numerical_gradient": "gradient_check",
+    "predict": "course",
+    "rand_initialize_weights": "initialization",
+    "roll": "core",
+    "sigmoid": "core",
+    "sigmoid_gradient": "core",
+    "unroll": "core",
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name):
+    if name in _PUBLIC:
+        value = getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+        globals()[name] = value  # looked up once
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_PUBLIC])

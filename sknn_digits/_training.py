@@ -29,8 +29,6 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
 
 from .core import OUTPUTS, forward, hessian_vector_product, loss_and_gradient, unpack
 
@@ -59,20 +57,21 @@ class Problem(NamedTuple):
 # Warnings that name the user's line.
 # ---------------------------------------------------------------------------
 
-_INTERNAL = tuple(
-    os.path.dirname(module.__file__) + os.sep
-    for module in (sys.modules[__package__], sys.modules["sklearn"])
-)
-
-
-def warn(message, category=ConvergenceWarning):
+def warn(message, category=None):
     """``warnings.warn`` pointing at the first frame outside this package and scikit-learn.
 
     A fixed ``stacklevel`` would name a line of scikit-learn's fit wrapper or
-    of a pipeline; walking the stack names the user's own call.
+    of a pipeline; walking the stack names the user's own call.  The category
+    is scikit-learn's ConvergenceWarning unless given.
     """
+    import sklearn
+    from sklearn.exceptions import ConvergenceWarning
+
+    internal = tuple(os.path.dirname(module.__file__) + os.sep
+                     for module in (sys.modules[__package__], sklearn))
+    category = ConvergenceWarning if category is None else category
     frame, level = sys._getframe(0), 1  # level 1 is this function
-    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL):
+    while frame is not None and frame.f_code.co_filename.startswith(internal):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)
 
@@ -263,6 +262,8 @@ def validation_split(problem, fraction, random_state, multilabel):
 
     Returns the training problem and ``(X_val, Y_val, weights_val)``.
     """
+    from sklearn.model_selection import train_test_split
+
     X, Y, weights = problem.X, problem.Y, problem.sample_weight
     n_val = int(np.ceil(fraction * X.shape[0]))
     if n_val < 1 or X.shape[0] - n_val < 2:

@@ -16,24 +16,23 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import classification_report, confusion_matrix
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import MinMaxScaler
 
 from . import __version__
+from ._files import check_writable, write_atomic
 from ._training import SOLVERS, Observer, observing
 from .core import ACTIVATIONS, OUTPUTS
-from .datasets import load_dataset, load_ex4_model
-from .estimator import BackpropMLPClassifier
-from ._files import check_writable, write_atomic
-from .gradient_check import TOLERANCE, check_nn_gradients
-from .persistence import load_model, save_model
-from .preprocessing import DigitImageTransformer, guess_layout
+
+# scikit-learn and the package's estimator-level modules are imported by the
+# commands that use them, so --help and --version answer at once.
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, ImportError, OSError)
+
+DESCRIPTION = """\
+The handwritten-digits backpropagation exercise as a command line tool.
+
+With no COMMAND it trains the course's network (64-25-10, lambda = 1) on
+scikit-learn's bundled 8x8 digits and reports its accuracy on digits it did
+not learn from.  'sknn-digits COMMAND --help' tells more about each command."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +40,10 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class _Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Descriptions as written, and every option's default after its help."""
 
 
 def _sizes(text):
@@ -73,85 +76,107 @@ def _fraction(text):
     return value
 
 
-def _numbers(kind):
-    def parse(text):
-        try:
-            return [kind(part) for part in text.split(",")]
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a comma-separated list: {text!r}") from None
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
-    return parse
+
+def _alphas(text):
+    """'0.1,1,3' -> [0.1, 1.0, 3.0], each finite and >= 0."""
+    return [_non_negative(part) for part in text.split(",")]
+
+
+def _candidates(text):
+    """'25;50;50,25' -> [(25,), (50,), (50, 25)]: ';' between networks, ',' between layers."""
+    return [_sizes(part) for part in text.split(";")]
 
 
 def _add_data(parser):
     parser.add_argument(
         "--data", default="digits",
-        help="'digits' (scikit-learn's bundled 8x8 digits, the default), a course "
-             ".mat file (ex4data1.mat), or an .npz (arrays X, y) or .csv (label last) file",
+        help="'digits' (scikit-learn's bundled 8x8 digits), a course .mat file "
+             "(ex4data1.mat), or an .npz (arrays X, y) or .csv (label last) file",
     )
 
 
 def _add_model_options(parser):
-    parser.add_argument("--hidden", type=_sizes, default=(25,),
-                        help="hidden layer sizes, e.g. 25 or 50,25 (default 25)")
-    parser.add_argument("--alpha", type=float, default=1.0,
-                        help="regularisation lambda (default 1.0)")
-    parser.add_argument("--solver", choices=SOLVERS, default="L-BFGS-B")
-    parser.add_argument("--max-iter", type=int, default=400)
-    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="logistic")
-    parser.add_argument("--output-activation", choices=sorted(OUTPUTS),
-                        default="logistic")
-    parser.add_argument("--random-state", type=int, default=0)
+    parser.add_argument("--hidden", type=_sizes, default="25", metavar="SIZES",
+                        help="hidden layer sizes, e.g. 25, or 50,25 for two layers")
+    parser.add_argument("--alpha", type=_non_negative, default=1.0,
+                        help="regularisation strength (the course's lambda)")
+    parser.add_argument("--solver", choices=SOLVERS, default="L-BFGS-B",
+                        help="the scipy.optimize.minimize method")
+    parser.add_argument("--max-iter", type=_positive_int, default=400,
+                        help="most solver iterations")
+    parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default="logistic",
+                        help="hidden-layer activation")
+    parser.add_argument("--output-activation", choices=sorted(OUTPUTS), default="logistic",
+                        help="output layer: sigmoid units (the course) or softmax")
+    parser.add_argument("--random-state", type=int, default=0,
+                        help="seed of the starting weights and of the test split")
 
 
 def _build_parser():
-    parser = _Parser(prog="sknn-digits", description=__doc__.split("\n\n")[0] + "\n\n"
-                     + __doc__.split("\n\n")[1],
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="sknn-digits", description=DESCRIPTION, formatter_class=_Help)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    train = commands.add_parser("train", help="train a network, report held-out accuracy")
+    def command(name, summary):
+        return commands.add_parser(name, help=summary, description=summary + ".",
+                                   formatter_class=_Help)
+
+    train = command("train", "train a network, report held-out accuracy")
     _add_data(train)
     _add_model_options(train)
     train.add_argument("--test-size", type=_fraction, default=0.25,
-                       help="fraction held out for testing (default 0.25; 0 trains on all)")
+                       help="fraction held out for testing (0 trains on all)")
     train.add_argument("--out", type=Path, help="save the trained model here (skops format)")
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     train.add_argument("--quiet", action="store_true", help="no progress display")
 
-    evaluate = commands.add_parser("evaluate", help="accuracy, per-class report, confusion")
+    evaluate = command("evaluate", "accuracy, per-class report and confusion matrix")
     evaluate.add_argument("--model", type=Path, required=True, help="a saved model")
     _add_data(evaluate)
     evaluate.add_argument("--test-size", type=_fraction, default=0.25,
-                          help="score the part `train` held out with the same --test-size and "
-                               "--random-state (default 0.25; 0 scores every sample)")
-    evaluate.add_argument("--random-state", type=int, default=0,
-                          help="seed of the split (default 0, as train's)")
+                          help="score the part `train` held out with the same --test-size "
+                               "and --random-state (0 scores every sample)")
+    evaluate.add_argument("--random-state", type=int, default=0, help="seed of the split")
 
-    grid = commands.add_parser("grid-search", help="cross-validated search over lambda and size")
+    grid = command("grid-search", "cross-validated search over lambda and the hidden sizes")
     _add_data(grid)
-    grid.add_argument("--alphas", type=_numbers(float), default=[0.1, 1.0, 3.0])
-    grid.add_argument("--hidden", type=lambda t: [_sizes(s) for s in t.split(";")],
-                      default=[(25,), (50,), (100,)],
-                      help="hidden sizes to try, ';' between candidates: '25;50;50,25'")
-    grid.add_argument("--cv", type=int, default=5)
-    grid.add_argument("--n-jobs", type=int, default=None)
-    grid.add_argument("--max-iter", type=int, default=200)
-    grid.add_argument("--random-state", type=int, default=0)
+    grid.add_argument("--alphas", type=_alphas, default="0.1,1,3", metavar="A,B,...",
+                      help="values of lambda to try, ',' between them")
+    grid.add_argument("--hidden", type=_candidates, default="25;50;100",
+                      metavar="SIZES;SIZES;...",
+                      help="networks to try, ';' between networks and ',' between the "
+                           "layers of one: '25;50;50,25' is two one-layer networks and a "
+                           "two-layer one")
+    grid.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
+    grid.add_argument("--n-jobs", type=int, default=None,
+                      help="fits run in parallel (-1: one per core)")
+    grid.add_argument("--max-iter", type=_positive_int, default=200,
+                      help="most solver iterations per fit")
+    grid.add_argument("--random-state", type=int, default=0,
+                      help="seed of the weights and of the folds")
 
-    gradient = commands.add_parser("gradient-check", help="backprop against numerical gradients")
+    gradient = command("gradient-check", "backpropagation against numerical gradients")
     gradient.add_argument("--lambda", dest="lambda_", type=_non_negative, default=3.0,
-                          metavar="LAMBDA", help="regularisation strength (default 3.0)")
+                          metavar="LAMBDA", help="regularisation strength")
     gradient.add_argument("--verbose", action="store_true", help="print both gradients")
 
-    show = commands.add_parser("show", help="write pictures as PNG files")
-    show.add_argument("--out-dir", type=Path, default=Path("."))
+    show = command("show", "write pictures as PNG files")
+    show.add_argument("--out-dir", type=Path, default=Path("."),
+                      help="folder for the PNG files (made if missing)")
     show.add_argument("--model", type=Path, help="a saved model (default: train one)")
     _add_data(show)
     show.add_argument("--force", action="store_true", help="overwrite existing PNG files")
 
-    predict = commands.add_parser("predict", help="read the digit in each image file")
+    predict = command("predict", "read the digit in each image file")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
     source = predict.add_mutually_exclusive_group()
     source.add_argument("--model", type=Path, help="a saved model (default: train on digits)")
@@ -166,6 +191,8 @@ def main(argv=None):
     """Run ``sknn-digits``; returns the exit status."""
     args = _build_parser().parse_args(argv)
     try:
+        from sklearn.exceptions import ConvergenceWarning
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return COMMANDS[args.command or "main"](args)
@@ -184,20 +211,34 @@ def main(argv=None):
 
 
 def _load(data):
+    from sklearn.datasets import load_digits
+
+    from .datasets import load_dataset
+
     return load_digits(return_X_y=True) if data == "digits" else load_dataset(data)
 
 
 def _pipeline(classifier):
     """Features scaled to 0..1 by their training range (clipped), then the network."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
     return make_pipeline(MinMaxScaler(clip=True), classifier)
 
 
+def _network(**params):
+    """The course's network with ``params``, behind the scaler."""
+    from .estimator import BackpropMLPClassifier
+
+    return _pipeline(BackpropMLPClassifier(**params))
+
+
 def _estimator(args):
-    return _pipeline(BackpropMLPClassifier(
+    return _network(
         hidden_layer_sizes=args.hidden, activation=args.activation,
         output_activation=args.output_activation, alpha=args.alpha, solver=args.solver,
         max_iter=args.max_iter, random_state=args.random_state,
-    ))
+    )
 
 
 class _Progress(Observer):
@@ -232,6 +273,8 @@ def _fit_with_progress(model, X, y, quiet=False):
 
 
 def _report(model, X, y, title):
+    from sklearn.metrics import classification_report, confusion_matrix
+
     predicted = model.predict(X)
     print(f"{title}: {np.mean(predicted == y):.4f} ({np.sum(predicted == y)} of {len(y)})")
     print()
@@ -246,16 +289,18 @@ def _report(model, X, y, title):
 
 
 def _split(X, y, test_size, random_state):
+    from sklearn.model_selection import train_test_split
+
     return train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
 
 
 def run_main(args):
     """The main job: train on the bundled digits, report on held-out digits."""
-    X, y = load_digits(return_X_y=True)
+    X, y = _load("digits")
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
           f"of scikit-learn's {len(y)} 8x8 digits ...")
-    model = _pipeline(BackpropMLPClassifier(random_state=0))
+    model = _network(random_state=0)
     _fit_with_progress(model, X_train, y_train)
     print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     _report(model, X_test, y_test, "Test accuracy")
@@ -278,12 +323,16 @@ def run_train(args):
     if X_test is not None:
         print(f"Test accuracy: {model.score(X_test, y_test):.4f}")
     if args.out is not None:
+        from .persistence import save_model
+
         save_model(model, args.out, overwrite=args.force)
         print(f"Model saved to {args.out}")
     return 0
 
 
 def run_evaluate(args):
+    from .persistence import load_model
+
     model = load_model(args.model)
     X, y = _load(args.data)
     _check_features(model, X.shape[1], args.data)
@@ -299,15 +348,21 @@ def run_evaluate(args):
 
 
 def run_grid_search(args):
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
     X, y = _load(args.data)
     grid = GridSearchCV(
-        _pipeline(BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state)),
+        _network(max_iter=args.max_iter, random_state=args.random_state),
         {"backpropmlpclassifier__alpha": args.alphas,
          "backpropmlpclassifier__hidden_layer_sizes": args.hidden},
         cv=StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state),
         n_jobs=args.n_jobs,
     )
     n_fits = len(args.alphas) * len(args.hidden) * args.cv
+    networks = ", ".join(",".join(map(str, sizes))
+                         + (f" ({len(sizes)} hidden layers)" if len(sizes) > 1 else "")
+                         for sizes in args.hidden)
+    print(f"Hidden sizes to try: {networks}; lambda: {', '.join(map(format, args.alphas))}.")
     print(f"Cross-validating {len(args.alphas) * len(args.hidden)} settings x {args.cv} "
           f"folds = {n_fits} fits on {len(y)} samples ...")
     grid.fit(X, y)
@@ -328,6 +383,8 @@ def _alpha_and_sizes(params):
 
 
 def run_gradient_check(args):
+    from .gradient_check import TOLERANCE, check_nn_gradients
+
     difference = check_nn_gradients(args.lambda_, verbose=args.verbose)
     verdict = "correct" if difference < TOLERANCE else "WRONG"
     print(f"Relative difference between backprop and numerical gradients "
@@ -337,6 +394,7 @@ def run_gradient_check(args):
 
 
 def run_show(args):
+    from .persistence import load_model
     from .plotting import (
         display_data,
         plot_confusion_matrix,
@@ -344,6 +402,7 @@ def run_show(args):
         plot_loss_curve,
         plot_predictions,
     )
+    from .preprocessing import guess_layout
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NotADirectoryError(f"'{args.out_dir}' is a file, not a directory.")
@@ -365,7 +424,7 @@ def run_show(args):
         model = load_model(args.model)
         _check_features(model, X.shape[1], args.data)
     else:
-        model = _pipeline(BackpropMLPClassifier(random_state=0)).fit(X_train, y_train)
+        model = _network(random_state=0).fit(X_train, y_train)
     layout = guess_layout(X.shape[1])
     rng = np.random.default_rng(0)
     sample = rng.choice(len(X_test), size=min(25, len(X_test)), replace=False)
@@ -391,14 +450,18 @@ def run_show(args):
 
 
 def run_predict(args):
+    from .datasets import load_ex4_model
+    from .persistence import load_model
+    from .preprocessing import DigitImageTransformer, guess_layout
+
     if args.ex4_weights is not None:
         model = load_ex4_model(args.ex4_weights)
     elif args.model is not None:
         model = load_model(args.model)
     else:
         print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
-        model = _pipeline(BackpropMLPClassifier(random_state=0))
-        model.fit(*load_digits(return_X_y=True))
+        model = _network(random_state=0)
+        model.fit(*_load("digits"))
     layout = guess_layout(model.n_features_in_)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     features = DigitImageTransformer(layout=layout, invert=invert).transform(
@@ -407,7 +470,8 @@ def run_predict(args):
     proba = model.predict_proba(features)
     predictions = model.classes_[proba.argmax(axis=1)]
     results = [
-        {"path": str(path), "prediction": _plain(label), "confidence": round(float(p), 6)}
+        {"path": _printable(path), "prediction": _plain(label),
+         "confidence": round(float(p), 6)}
         for path, label, p in zip(args.images, predictions, proba.max(axis=1))
     ]
     if args.json:
@@ -417,6 +481,11 @@ def run_predict(args):
             print(f"{result['path']}: {result['prediction']} "
                   f"(confidence {result['confidence']:.1%})")
     return 0
+
+
+def _printable(path):
+    """The path as text: bytes that are not UTF-8 in a file name show as U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
 
 
 def _plain(label):

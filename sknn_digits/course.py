@@ -13,10 +13,16 @@ output layer answers "is it label ``k + 1``?".
 """
 
 import numpy as np
+from sklearn.utils import check_array
 
-from .core import loss_and_gradient, output_activation, unpack, unroll
+from .core import check_thetas, loss_and_gradient, output_activation, unpack, unroll
 
 __all__ = ["labels_to_indicators", "nn_cost_function", "predict"]
+
+
+def _check_X(X):
+    """A finite, non-empty 2-D float64 array, or a clear error (scikit-learn's check)."""
+    return check_array(X, dtype=np.float64, input_name="X")
 
 
 def labels_to_indicators(y, num_labels):
@@ -91,9 +97,9 @@ def nn_cost_function(
     >>> round(J, 6)   # two units, each log(2)
     1.386294
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _check_X(X)
     Y = labels_to_indicators(y, num_labels)
-    if X.ndim != 2 or X.shape != (Y.shape[0], input_layer_size):
+    if X.shape != (Y.shape[0], input_layer_size):
         raise ValueError(
             f"X must have shape (m, {input_layer_size}) with m = len(y) = "
             f"{Y.shape[0]}, got {X.shape}."
@@ -130,14 +136,9 @@ def predict(theta_1, theta_2, X):
     >>> pred
     array([0, 1])
     """
-    theta_1, theta_2 = np.asarray(theta_1, float), np.asarray(theta_2, float)
-    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    if theta_1.ndim != 2 or theta_2.ndim != 2 or theta_2.shape[1] != theta_1.shape[0] + 1:
-        raise ValueError(
-            "theta_1 must have shape (hidden, 1 + n_features) and theta_2 shape "
-            f"(num_labels, 1 + hidden); got {theta_1.shape} and {theta_2.shape}."
-        )
-    if X.ndim != 2 or X.shape[1] != theta_1.shape[1] - 1:
+    (theta_1, theta_2), _ = check_thetas([theta_1, theta_2])
+    X = _check_X(np.atleast_2d(X))
+    if X.shape[1] != theta_1.shape[1] - 1:
         raise ValueError(
             f"X must have {theta_1.shape[1] - 1} features per row to match theta_1, "
             f"got shape {X.shape}."

@@ -207,14 +207,7 @@ def load_dataset(path):
     if suffix == ".mat":
         return load_ex4_data(path)
     if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as contents:
-            missing = [k for k in ("X", "y") if k not in contents]
-            if missing:
-                raise ValueError(
-                    f"'{path}' has no array {' or '.join(missing)}; it holds "
-                    f"{sorted(contents.files)}. Expected X and y."
-                )
-            X, y = contents["X"], contents["y"]
+        X, y = _read_npz(path)
     elif suffix == ".csv":
         X, y = _read_csv(path)
     else:
@@ -225,6 +218,29 @@ def load_dataset(path):
             f"{X.shape} and y {y.shape}."
         )
     return X, y
+
+
+def _read_npz(path):
+    """Arrays X and y of an .npz archive, with errors that name the file."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"'{path}' is not an .npz archive (numpy.savez writes those).")
+    try:
+        with np.load(path, allow_pickle=False) as contents:
+            missing = [k for k in ("X", "y") if k not in contents]
+            if missing:
+                raise ValueError(
+                    f"'{path}' has no array {' or '.join(missing)}; it holds "
+                    f"{sorted(contents.files)}. Expected X and y."
+                )
+            return contents["X"], contents["y"]
+    except ValueError as error:
+        if str(path) in str(error):
+            raise
+        raise ValueError(f"'{path}': {error} (object arrays are not read, for safety).") from None
+    except (OSError, zipfile.BadZipFile) as error:
+        raise ValueError(f"'{path}' is not a readable .npz archive ({error}).") from None
 
 
 def _read_csv(path):

@@ -145,6 +145,8 @@ def read_image(path):
     Returns
     -------
     ndarray of shape (H, W, 4), uint8 RGBA
+        Or of shape (H, W), float grey levels, for images of more than 8 bits
+        per pixel (float or 16-bit TIFF, 16-bit PNG).
 
     Examples
     --------
@@ -176,7 +178,12 @@ def read_image(path):
                         f"'{path}' has {width}x{height} pixels, more than the "
                         f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a digit's picture may "
                         "have; scale it down first.")
-                return np.asarray(ImageOps.exif_transpose(image).convert("RGBA"))
+                image = ImageOps.exif_transpose(image)
+                if image.mode in ("F", "I") or image.mode.startswith("I;16"):
+                    # More than 8 bits of grey (a float TIFF in 0..1, a 16-bit
+                    # scan): keep the levels rather than clip them to 0..255.
+                    return np.asarray(image, dtype=np.float64)
+                return np.asarray(image.convert("RGBA"))
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise ValueError(f"'{path}' has more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a "
                          f"digit's picture may have ({error}).") from None

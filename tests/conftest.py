@@ -42,9 +42,19 @@ def ex4_dir():
     return path
 
 
+def course_weights_path():
+    """The course's ex4weights.mat: in SKNN_DIGITS_EX4_DIR if set, else in ../shared."""
+    directory = os.environ.get("SKNN_DIGITS_EX4_DIR")
+    if directory and (Path(directory) / "ex4weights.mat").is_file():
+        return Path(directory) / "ex4weights.mat"
+    return EX4_WEIGHTS if EX4_WEIGHTS.is_file() else None
+
+
 @pytest.fixture(scope="session")
 def course_weights_file():
-    """The course's pretrained weights from ../shared (absent in a lone clone)."""
-    if not EX4_WEIGHTS.is_file():
-        pytest.skip(f"{EX4_WEIGHTS} is absent: the project was cloned without ../shared")
-    return EX4_WEIGHTS
+    """The course's pretrained weights (absent in a lone clone without the variable)."""
+    path = course_weights_path()
+    if path is None:
+        pytest.skip(f"no ex4weights.mat: SKNN_DIGITS_EX4_DIR is not set and {EX4_WEIGHTS} "
+                    "is absent (the project was cloned without ../shared)")
+    return path

@@ -1,6 +1,7 @@
 """Tests of the sknn-digits command line program."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -188,3 +189,46 @@ def test_evaluate_refuses_what_is_not_a_classifier(capsys, tmp_path):
     skops.io.dump({"a": 1}, path)
     status, _, err = run(capsys, "evaluate", "--model", str(path))
     assert status == 1 and "holds a dict" in err
+
+
+def test_help_and_version_do_not_load_scikit_learn():
+    code = ("import sys\nfrom sknn_digits.cli import main\n"
+            "for argv in (['--version'], ['--help'], ['train', '--help']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "print('sklearn' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_every_option_has_help_with_its_default(capsys):
+    from sknn_digits.cli import _build_parser
+
+    parser = _build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    for name, sub in commands.items():
+        for action in sub._actions:
+            if action.dest in ("help", "images"):
+                continue
+            assert action.help, f"{name} {action.option_strings} has no help"
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    out = capsys.readouterr().out
+    assert "(default: 400)" in out and "LAMBDA_" not in out
+
+
+def test_grid_search_says_when_a_candidate_has_two_layers(capsys):
+    status, out, _ = run(capsys, "grid-search", "--hidden", "25,50", "--alphas", "1",
+                         "--cv", "2", "--max-iter", "5")
+    assert status == 0 and "25,50 (2 hidden layers)" in out
+
+
+def test_json_output_stays_valid_for_non_utf8_file_names(capsys, tmp_path):
+    import shutil
+
+    name = os.fsdecode(b"digit-\xff.png")
+    shutil.copy(DRAWN / "3.png", tmp_path / name)
+    status, out, _ = run(capsys, "predict", str(tmp_path / name), "--json")
+    assert status == 0
+    result = json.loads(out.encode("utf-8"))  # encodable and parseable
+    assert result[0]["path"].endswith("digit-\ufffd.png")

@@ -125,3 +125,14 @@ def test_course_weights_shapes(course_weights_file):
     J, grad = nn_cost_function(unroll(theta_1, theta_2), 400, 25, 10,
                                np.zeros((1, 400)), [10], 1.0)
     assert np.isfinite(J) and grad.shape == (25 * 401 + 10 * 26,)
+
+
+@pytest.mark.parametrize("X, match", [(np.full((2, 2), np.nan), "NaN"),
+                                      (np.zeros((0, 2)), "0 sample")])
+def test_course_functions_validate_X(X, match):
+    from sknn_digits import nn_cost_function, predict
+
+    with pytest.raises(ValueError, match=match):
+        nn_cost_function(np.zeros(12), 2, 2, 2, X, np.ones(len(X), dtype=int))
+    with pytest.raises(ValueError, match=match):
+        predict(np.zeros((2, 3)), np.zeros((2, 3)), X)

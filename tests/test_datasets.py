@@ -135,3 +135,32 @@ def test_csv_labels_must_be_finite_and_stay_exact(tmp_path):
     path.write_text("1,2,1e19\n3,4,1\n")
     _, y = load_dataset(path)
     assert y.tolist() == [1e19, 1.0]  # too large for exact integers: kept as numbers
+
+
+def test_course_file_tests_honour_the_environment_variable(tmp_path, monkeypatch):
+    from conftest import course_weights_path
+
+    (tmp_path / "ex4weights.mat").write_bytes(b"")
+    monkeypatch.setenv("SKNN_DIGITS_EX4_DIR", str(tmp_path))
+    assert course_weights_path() == tmp_path / "ex4weights.mat"
+
+
+def test_npz_mistakes_name_the_file(tmp_path):
+    renamed = tmp_path / "a.npz"
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    (tmp_path / "a.npy").rename(renamed)
+    text = tmp_path / "t.npz"
+    text.write_text("hello")
+    objects = tmp_path / "o.npz"
+    np.savez(objects, X=np.array([[1, "a"]], dtype=object), y=np.array([1]))
+    for path, match in ((renamed, "not an .npz archive"), (text, "not an .npz archive"),
+                        (objects, "o.npz'.*object arrays")):
+        with pytest.raises(ValueError, match=match):
+            load_dataset(path)
+
+
+def test_latin1_csv_is_named(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("caf\xe9,1\n".encode("latin-1"))
+    with pytest.raises(ValueError, match="latin.csv"):
+        load_dataset(path)

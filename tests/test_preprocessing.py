@@ -193,3 +193,16 @@ def test_huge_images_are_refused_before_decoding(tmp_path):
         read_image(large)
     with pytest.raises(ValueError, match="bomb.png"):
         DigitImageTransformer(layout="ex4").transform([str(path)])
+
+
+def test_float_tiff_in_0_1_keeps_its_ink(tmp_path):
+    from PIL import Image
+
+    from sknn_digits.preprocessing import read_image
+
+    pixels = np.zeros((28, 28), np.float32)
+    pixels[6:22, 12:16] = 1.0  # a bright stroke on black, values 0..1
+    Image.fromarray(pixels, mode="F").save(tmp_path / "one.tiff")
+    assert read_image(tmp_path / "one.tiff").max() == 1.0
+    features = DigitImageTransformer(layout="mnist").transform([str(tmp_path / "one.tiff")])
+    assert features.max() > 0.9  # not read as an empty (black) image
