@@ -24,6 +24,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx-mathjax-offline",  # serves MathJax from the built site: no CDN, works offline
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
@@ -59,6 +60,8 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"(_data|draw_digits)\.py",
     "download_all_examples": False,
     "within_subsection_order": "FileNameSortKey",
+    "capture_repr": (),  # no "Out: <Figure ...>" lines under the examples' code
+    "write_computation_times": False,  # the build leaves the tracked tree alone
 }
 
 plot_include_source = True

@@ -98,3 +98,8 @@ print(f"Training set accuracy: {np.mean(pred + 1 == labels) * 100:.2f}%")
 model = BackpropMLPClassifier.from_thetas([theta_1, theta_2], classes=EX4_CLASSES)
 sample = rng.choice(len(X), 10, replace=False)
 plot_predictions(model, X[sample], y[sample], layout)
+
+# Run as a script, show the figures (the docs' gallery renders them).
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.show()

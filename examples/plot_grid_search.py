@@ -52,3 +52,6 @@ ax.set_ylabel("mean CV accuracy")
 ax.legend()
 ax.grid(True, alpha=0.3)
 print(np.round(results["mean_test_score"].reshape(3, 3), 4))
+
+# Run as a script, show the figures (the docs' gallery renders them).
+plt.show()

@@ -10,6 +10,7 @@ finite difference, and training with L-BFGS-B.
 # %%
 import time
 
+import matplotlib.pyplot as plt
 import numpy as np
 from _data import example_data
 from scipy.optimize import minimize
@@ -84,3 +85,13 @@ pred, _ = predict(theta_1, theta_2, X)
 print(f"J: {cost_of(params):.4f} at the start, {costs[-2]:.4f} one step before the end, "
       f"{result.fun:.4f} at the end")
 print(f"Training accuracy after {result.nit} iterations: {np.mean(pred + 1 == labels):.4f}")
+
+# %%
+# The cost after each iteration
+fig, ax = plt.subplots(figsize=(6, 4))
+ax.plot(np.arange(1, len(costs) + 1), costs)
+ax.set(xlabel="L-BFGS-B iteration", ylabel="J", yscale="log",
+       title="The regularised cost while training")
+
+# Run as a script, show the figure (the docs' gallery renders it).
+plt.show()

@@ -48,3 +48,8 @@ if EX4_DIR:
                            load_ex4_model(Path(EX4_DIR) / "ex4weights.mat"))
     predicted = course.predict(paths)
     print("course network:", predicted, f"({np.mean(predicted == truth):.0%} right)")
+
+# Run as a script, show the figures (the docs' gallery renders them).
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.show()

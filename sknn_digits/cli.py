@@ -430,10 +430,12 @@ def run_show(args):
     sample = rng.choice(len(X_test), size=min(25, len(X_test)), replace=False)
     figures = {
         "digits.png": display_data(X[rng.choice(len(X), min(100, len(X)), replace=False)],
-                                   layout),
+                                   layout, title=f"{min(100, len(X))} digits of {args.data}"),
         "hidden_units.png": plot_hidden_units(model, layout),
         "predictions.png": plot_predictions(model, X_test[sample], y_test[sample], layout),
-        "confusion_matrix.png": plot_confusion_matrix(model, X_test, y_test),
+        "confusion_matrix.png": plot_confusion_matrix(
+            model, X_test, y_test,
+            title=f"Confusion matrix on {len(y_test)} held-out digits (rows: true)"),
     }
     if args.model is None:
         figures["loss_curve.png"] = plot_loss_curve(model)

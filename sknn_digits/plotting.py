@@ -210,7 +210,7 @@ def plot_loss_curve(estimator):
     return fig
 
 
-def plot_confusion_matrix(estimator, X, y, normalize=None):
+def plot_confusion_matrix(estimator, X, y, normalize=None, title="Confusion matrix"):
     """Confusion matrix of a fitted classifier on ``(X, y)``, by scikit-learn's display.
 
     Parameters
@@ -220,6 +220,7 @@ def plot_confusion_matrix(estimator, X, y, normalize=None):
     y : array-like of shape (n_samples,)
     normalize : {"true", "pred", "all"} or None, default=None
         Passed to :class:`~sklearn.metrics.ConfusionMatrixDisplay`.
+    title : str, default="Confusion matrix"
 
     Returns
     -------
@@ -233,6 +234,8 @@ def plot_confusion_matrix(estimator, X, y, normalize=None):
     >>> X, y = load_digits(return_X_y=True)
     >>> model = BackpropMLPClassifier(max_iter=50).fit(X / 16, y)
     >>> fig = plot_confusion_matrix(model, X / 16, y)
+    >>> fig.axes[0].get_title()
+    'Confusion matrix'
     """
     plt = _pyplot()
     from sklearn.metrics import ConfusionMatrixDisplay
@@ -241,6 +244,7 @@ def plot_confusion_matrix(estimator, X, y, normalize=None):
     ConfusionMatrixDisplay.from_estimator(
         estimator, X, y, normalize=normalize, ax=ax, colorbar=False, cmap="Blues"
     )
+    ax.set_title(title)
     return fig
 
 
