@@ -559,6 +559,95 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
                   objective.n_evaluations, str(result.message), limit)
 
 
+class Settings(NamedTuple):
+    """How to train: the estimator's parameters that the trainer reads."""
+
+    solver: str = "L-BFGS-B"
+    max_iter: int = 400
+    max_fun: int = 15000
+    tol: object = None
+    n_threads: object = None
+    verbose: int = 0
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    n_iter_no_change: float = 10
+    random_state: object = None
+
+    @classmethod
+    def of(cls, estimator):
+        """The settings of an estimator that has parameters of these names."""
+        return cls(**{name: getattr(estimator, name) for name in cls._fields})
+
+
+class Fit(NamedTuple):
+    """What :func:`train` returns: the weights and the record of the fit."""
+
+    params: np.ndarray  # in the training data's dtype
+    loss: float
+    loss_curve: list
+    n_iter: int
+    message: str
+    validation_scores: list  # None without early stopping
+    best_validation_score: float  # None without early stopping
+
+
+def train(problem, x0, settings, multilabel, *, warm=False, previous_scores=None,
+          observers=()):
+    """Train from ``x0``: repeats merged, observers attached, threads set, result checked.
+
+    ``warm`` says that ``x0`` is a previous fit's result (whose validation
+    scores, if any, are ``previous_scores``); ``observers`` are watchers
+    besides early stopping, ``verbose`` and those registered by :func:`observing`.
+    """
+    stopper, validation = None, None
+    if settings.early_stopping:
+        problem, validation = validation_split(
+            problem, settings.validation_fraction, settings.random_state, multilabel)
+    X, Y, weights = merge_duplicates(problem.X, problem.Y, problem.sample_weight)
+    problem = problem._replace(X=X, Y=Y, sample_weight=weights)
+    if not warm and saturation(X, x0, problem.layer_sizes, problem.activation) > 0.9:
+        warn("Most of the first hidden layer's units are saturated at the starting weights, "
+             "so their gradients vanish and the fit cannot learn: scale the features (e.g. "
+             "with MinMaxScaler or StandardScaler) or lower init_epsilon.")
+    watchers = [VerboseLog()] if settings.verbose else []
+    if validation is not None:
+        stopper = EarlyStopping(validation, problem, multilabel, settings.n_iter_no_change,
+                                1e-4 if settings.tol is None else settings.tol,
+                                previous_scores if warm else None)
+        watchers.append(stopper)
+    watchers += [*observers, *registered_observers()]
+    with blas_threads(evaluation_threads(settings.n_threads, problem)):
+        objective = Objective(problem)
+        result = minimize(objective, x0, settings.solver, max_iter=settings.max_iter,
+                          max_fun=settings.max_fun, tol=settings.tol, observers=watchers)
+        params, loss = result.params, result.loss
+        if stopper is not None and stopper.best_params is not None:
+            params, loss = stopper.best_params, objective(stopper.best_params)[0]
+    _check_result(result, params, loss, problem, settings, warm)
+    return Fit(np.array(params, dtype=X.dtype), float(loss), result.loss_curve, result.n_iter,
+               result.message, None if stopper is None else stopper.scores,
+               None if stopper is None else stopper.best_score)
+
+
+def _check_result(result, params, loss, problem, settings, warm):
+    """Refuse a non-finite result; warn with the cause when the fit did not converge."""
+    if not (np.isfinite(loss) and np.isfinite(params).all()):
+        raise ValueError(
+            f"The fit ended with a non-finite cost (J = {loss}): the features (largest |x| = "
+            f"{abs(problem.X).max():.3g}) or alpha = {problem.alpha:g} are too large for "
+            "floating point. Scale the features or lower alpha.")
+    if not warm and not loss < result.initial_loss * (1 - 1e-9):
+        cause = (f"tol={settings.tol:g} was met at the starting weights; lower tol"
+                 if settings.tol is not None and result.n_iter <= 1 else
+                 "the gradient vanishes at the starting weights; scale the features "
+                 "(e.g. with MinMaxScaler) or lower init_epsilon")
+        warn(f"The fit made no progress: J stayed at {result.initial_loss:.6g} because "
+             f"{cause}.")
+    elif result.limit:
+        warn(f"{settings.solver} stopped at {result.limit}={getattr(settings, result.limit)} "
+             f"before converging ({result.message}). Increase {result.limit} or tol.")
+
+
 def saturation(X, params, layer_sizes, activation):
     """Share of first-layer units past |z| = 20 at ``params``: their gradient has vanished."""
     if activation not in ("logistic", "tanh"):

@@ -237,84 +237,27 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                       n_features_in_=shell.n_features_in_, out_activation_=problem.output)
         if hasattr(shell, "feature_names_in_"):
             fitted["feature_names_in_"] = shell.feature_names_in_
-        fitted.update(self._train(problem, multilabel, warm, y, dict(fitted)))
-        callbacks = fitted.pop("_callbacks")
+        # scikit-learn's callbacks rebuild each iteration's model from these and its weights.
+        callbacks = training.SklearnCallbacks.begin(self, problem, y, dict(fitted))
+        fit = training.train(
+            problem, self._starting_params(problem.layer_sizes, warm),
+            training.Settings.of(self), multilabel, warm=warm,
+            previous_scores=self.validation_scores_ if warm else None,
+            observers=[c for c in (callbacks,) if c is not None])
+        coefs, intercepts = unpack(fit.params, problem.layer_sizes)
+        fitted.update(
+            thetas_=roll(fit.params, problem.layer_sizes), coefs_=coefs, intercepts_=intercepts,
+            n_layers_=len(problem.layer_sizes), n_outputs_=problem.layer_sizes[-1],
+            loss_=fit.loss, n_iter_=fit.n_iter, solver_message_=fit.message,
+            loss_curve_=(list(self.loss_curve_) if warm else []) + fit.loss_curve,
+            validation_scores_=fit.validation_scores,
+            best_validation_score_=fit.best_validation_score)
         if "feature_names_in_" not in fitted:
             vars(self).pop("feature_names_in_", None)
         vars(self).update(fitted)  # every fitted attribute at once
         if callbacks is not None:
             callbacks.end()
         return self
-
-    def _train(self, problem, multilabel, warm, y, attributes):
-        """Hand the problem to the trainer; returns the weights and the fit's record.
-
-        ``attributes`` are the other fitted attributes, for callbacks that
-        rebuild the model of an iteration.
-        """
-        stopper, validation = None, None
-        if self.early_stopping:
-            problem, validation = training.validation_split(
-                problem, self.validation_fraction, self.random_state, multilabel)
-        X, Y, weights = training.merge_duplicates(problem.X, problem.Y, problem.sample_weight)
-        problem = problem._replace(X=X, Y=Y, sample_weight=weights)
-        x0 = self._starting_params(problem.layer_sizes, warm)
-        if not warm and training.saturation(problem.X, x0, problem.layer_sizes,
-                                            problem.activation) > 0.9:
-            training.warn(
-                "Most of the first hidden layer's units are saturated at the starting "
-                "weights, so their gradients vanish and the fit cannot learn: scale the "
-                "features (e.g. with MinMaxScaler or StandardScaler) or lower init_epsilon.")
-        observers = [training.VerboseLog()] if self.verbose else []
-        if validation is not None:
-            previous = self.validation_scores_ if warm and self.validation_scores_ else None
-            stopper = training.EarlyStopping(
-                validation, problem, multilabel, self.n_iter_no_change,
-                1e-4 if self.tol is None else self.tol, previous)
-            observers.append(stopper)
-        callbacks = training.SklearnCallbacks.begin(self, problem, y, attributes)
-        observers += [o for o in (callbacks,) if o is not None]
-        observers += training.registered_observers()
-        with training.blas_threads(training.evaluation_threads(self.n_threads, problem)):
-            objective = training.Objective(problem)
-            result = training.minimize(
-                objective, x0, self.solver, max_iter=self.max_iter, max_fun=self.max_fun,
-                tol=self.tol, observers=observers)
-            params, loss = result.params, result.loss
-            if stopper is not None and stopper.best_params is not None:
-                params, loss = stopper.best_params, objective(stopper.best_params)[0]
-        self._check_result(result, params, loss, problem, warm)
-        weights = np.array(params, dtype=problem.X.dtype)
-        coefs, intercepts = unpack(weights, problem.layer_sizes)
-        return dict(
-            thetas_=roll(weights, problem.layer_sizes), coefs_=coefs, intercepts_=intercepts,
-            n_layers_=len(problem.layer_sizes), n_outputs_=problem.layer_sizes[-1],
-            loss_=float(loss), n_iter_=result.n_iter,
-            loss_curve_=(list(self.loss_curve_) if warm else []) + result.loss_curve,
-            solver_message_=result.message,
-            validation_scores_=None if stopper is None else stopper.scores,
-            best_validation_score_=None if stopper is None else stopper.best_score,
-            _callbacks=callbacks,
-        )
-
-    def _check_result(self, result, params, loss, problem, warm):
-        """Refuse a non-finite result; warn with the cause when the fit did not converge."""
-        if not (np.isfinite(loss) and np.isfinite(params).all()):
-            raise ValueError(
-                f"The fit ended with a non-finite cost (J = {loss}): the features (largest "
-                f"|x| = {abs(problem.X).max():.3g}) or alpha = {self.alpha:g} are too large "
-                "for floating point. Scale the features or lower alpha.")
-        if not warm and not loss < result.initial_loss * (1 - 1e-9):
-            cause = (f"tol={self.tol:g} was met at the starting weights; lower tol"
-                     if self.tol is not None and result.n_iter <= 1 else
-                     "the gradient vanishes at the starting weights; scale the features "
-                     "(e.g. with MinMaxScaler) or lower init_epsilon")
-            training.warn(f"The fit made no progress: J stayed at {result.initial_loss:.6g} "
-                          f"because {cause}.")
-        elif result.limit:
-            limit = getattr(self, result.limit)
-            training.warn(f"{self.solver} stopped at {result.limit}={limit} before converging "
-                          f"({result.message}). Increase {result.limit} or tol.")
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
