@@ -514,6 +514,24 @@ class Result(NamedTuple):
     limit: str  # "max_iter" or "max_fun" when that stopped an unconverged solver, else ""
 
 
+def solver_options(solver, max_iter, max_fun, tol):
+    """The ``options`` of :func:`scipy.optimize.minimize` for the estimator's limits.
+
+    ``tol`` bounds the gradient at the solution, as ``MLPClassifier`` passes
+    its ``tol`` to L-BFGS-B's ``gtol`` (Newton-CG has no gradient test: there
+    it bounds the step, ``xtol``); None keeps the solver's own defaults.
+    """
+    if solver == "TNC":  # counts evaluations only
+        options = {"maxfun": min(max_iter, max_fun)}
+    elif solver == "L-BFGS-B":
+        options = {"maxiter": max_iter, "maxfun": max_fun}
+    else:
+        options = {"maxiter": max_iter}
+    if tol is not None:
+        options["xtol" if solver == "Newton-CG" else "gtol"] = tol
+    return options
+
+
 def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
     """Minimise ``objective`` from ``x0`` with ``scipy.optimize.minimize(method=solver)``.
 
@@ -536,14 +554,9 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
         if solver != "TNC" and (any(stop) or objective.n_evaluations >= max_fun):
             raise StopIteration  # scipy ends the solve and returns xk
 
-    if solver == "TNC":  # counts evaluations only
-        options = {"maxfun": min(max_iter, max_fun)}
-    elif solver == "L-BFGS-B":
-        options = {"maxiter": max_iter, "maxfun": max_fun}
-    else:
-        options = {"maxiter": max_iter}
     result = scipy.optimize.minimize(
-        objective, x0, jac=True, method=solver, tol=tol, callback=callback, options=options,
+        objective, x0, jac=True, method=solver, callback=callback,
+        options=solver_options(solver, max_iter, max_fun, tol),
         hessp=objective.hessp if solver in SECOND_ORDER_SOLVERS else None,
     )
     for observer in observers:
@@ -565,7 +578,7 @@ class Settings(NamedTuple):
     solver: str = "L-BFGS-B"
     max_iter: int = 400
     max_fun: int = 15000
-    tol: object = None
+    tol: object = 1e-4
     n_threads: object = None
     verbose: int = 0
     early_stopping: bool = False

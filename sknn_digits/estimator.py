@@ -67,9 +67,11 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         Maximum number of cost evaluations, as ``MLPClassifier``'s.  Solvers
         without a limit of their own stop at the end of the iteration that
         reaches it.
-    tol : float or None, default=None
-        Passed to :func:`~scipy.optimize.minimize`; ``None`` keeps the solver's
-        defaults.  Also early stopping's least improvement (1e-4 when None).
+    tol : float or None, default=1e-4
+        The solver stops when the gradient is this small (L-BFGS-B's ``gtol``,
+        as ``MLPClassifier`` uses its ``tol``; the step size for Newton-CG);
+        ``None`` keeps the solver's own defaults.  Also early stopping's least
+        improvement (1e-4 when None).
     init_epsilon : float or "auto", default=0.12
         Initial weights are uniform in ``[-init_epsilon, init_epsilon]``;
         ``"auto"`` uses ``sqrt(6) / sqrt(L_in + L_out)`` per layer.
@@ -179,7 +181,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
 
     def __init__(
         self, hidden_layer_sizes=25, activation="logistic", output_activation="logistic", *,
-        alpha=1.0, solver="L-BFGS-B", max_iter=400, max_fun=15000, tol=None,
+        alpha=1.0, solver="L-BFGS-B", max_iter=400, max_fun=15000, tol=1e-4,
         init_epsilon=0.12, random_state=None, verbose=0, warm_start=False, class_weight=None,
         n_threads=None, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
     ):

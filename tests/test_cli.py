@@ -27,7 +27,8 @@ def test_main_job_reports_held_out_accuracy(capsys):
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy > 0.95
     assert "precision" in out and "Confusion matrix" in out
-    assert "Iteration 400, loss" in out  # progress, every 25th line when not a terminal
+    assert "Iteration 25, loss" in out  # progress, every 25th line when not a terminal
+    assert "Stopped after" in out
 
 
 def test_module_entry_point_runs():

@@ -75,7 +75,7 @@ def test_bad_prediction_input_is_named():
 def test_course_functions_reject_bad_shapes_clearly():
     with pytest.raises(ValueError, match="labels 1..3"):
         nn_cost_function(np.zeros(2 * 3 + 3 * 3), 2, 2, 3, np.zeros((2, 2)), [0, 4])
-    with pytest.raises(ValueError, match="theta_2 shape"):
+    with pytest.raises(ValueError, match="Theta 2 has shape"):
         predict(np.zeros((2, 3)), np.zeros((3, 2)), np.zeros((1, 2)))
 
 
