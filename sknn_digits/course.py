@@ -12,6 +12,8 @@ Labels follow the course: ``y`` holds ``1..num_labels`` and unit ``k`` of the
 output layer answers "is it label ``k + 1``?".
 """
 
+import threading
+
 import numpy as np
 from sklearn.utils import check_array
 
@@ -97,7 +99,10 @@ def nn_cost_function(
     >>> round(J, 6)   # two units, each log(2)
     1.386294
     """
-    X = _check_X(X)
+    # An optimiser calls this hundreds of times with the same X and y: the
+    # finiteness scan of X is paid only when the result shows it is needed,
+    # and the activation-sized buffers are kept per thread between calls.
+    X = check_array(X, dtype=np.float64, input_name="X", ensure_all_finite=False)
     Y = labels_to_indicators(y, num_labels)
     if X.shape != (Y.shape[0], input_layer_size):
         raise ValueError(
@@ -106,7 +111,21 @@ def nn_cost_function(
         )
     layer_sizes = (input_layer_size, hidden_layer_size, num_labels)
     params = np.asarray(nn_params, dtype=np.float64)
-    return loss_and_gradient(params, layer_sizes, X, Y, alpha=lambda_)
+    J, grad = loss_and_gradient(params, layer_sizes, X, Y, alpha=lambda_,
+                                workspace=_workspace())
+    if not np.isfinite(J):
+        _check_X(X)  # names NaN or infinity in X, if that is the cause
+    return J, grad
+
+
+_BUFFERS = threading.local()
+
+
+def _workspace():
+    """This thread's buffers for :func:`nn_cost_function` (the last problem's sizes only)."""
+    if not hasattr(_BUFFERS, "workspace"):
+        _BUFFERS.workspace = {}
+    return _BUFFERS.workspace
 
 
 def predict(theta_1, theta_2, X):
