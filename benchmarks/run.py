@@ -380,30 +380,19 @@ def thread_policy(report, cases, repeats):
 
 
 def _fit_without_policy(X, y, hidden, max_iter):
-    """The same fit with every BLAS call left on the BLAS default threads."""
-    import sknn_digits.estimator as module
+    """The same fit with every BLAS library left at the threads it has."""
+    from contextlib import contextmanager
 
-    class NoLimit:
-        def __init__(self, *args, **kwargs):
-            pass
+    @contextmanager
+    def untouched(wanted):
+        yield None
 
-        def select(self, **kwargs):
-            return self
-
-        lib_controllers = ()
-
-        def limit(self, **kwargs):
-            from contextlib import nullcontext
-
-            return nullcontext()
-
-    real = module.ThreadpoolController
-    module.ThreadpoolController = NoLimit
+    real, _training.blas_threads = _training.blas_threads, untouched
     try:
-        BackpropMLPClassifier(hidden_layer_sizes=hidden, max_iter=max_iter, random_state=0,
-                              n_threads=1).fit(X, y)
+        BackpropMLPClassifier(hidden_layer_sizes=hidden, max_iter=max_iter,
+                              random_state=0).fit(X, y)
     finally:
-        module.ThreadpoolController = real
+        _training.blas_threads = real
 
 
 def second_order(report, X, y, repeats):
