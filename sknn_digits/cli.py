@@ -57,33 +57,23 @@ def _sizes(text):
     return sizes
 
 
-def _non_negative(text):
-    """A finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0: {text!r}")
-    return value
+def _number(kind, test, requirement):
+    """An argparse type: ``kind(text)``, refused unless ``test(value)`` holds."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not test(value):
+            raise argparse.ArgumentTypeError(f"must be {requirement}: {text!r}")
+        return value
+
+    return parse
 
 
-def _fraction(text):
-    """A finite number in [0, 1)."""
-    value = _non_negative(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1: {text!r}")
-    return value
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
-    return value
+_non_negative = _number(float, lambda v: np.isfinite(v) and v >= 0, "a finite number >= 0")
+_fraction = _number(float, lambda v: np.isfinite(v) and 0 <= v < 1, "at least 0 and below 1")
+_positive_int = _number(int, lambda v: v >= 1, "a whole number of at least 1")
 
 
 def _alphas(text):
