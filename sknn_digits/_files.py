@@ -10,7 +10,27 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["check_writable", "write_atomic"]
+__all__ = ["check_readable", "check_writable", "write_atomic"]
+
+
+def check_readable(path, what="file"):
+    """``Path(path)`` if it names an existing file; else an error that says what it is.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sknn_digits._files import check_readable
+    >>> check_readable(tempfile.gettempdir(), "model file")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: '...' is a directory, not a model file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"'{path}' is a directory, not a {what}.")
+    if not path.is_file():
+        raise FileNotFoundError(f"No such {what}: '{path}'.")
+    return path
 
 
 def check_writable(path, overwrite=False):

@@ -12,11 +12,11 @@ The functions here return digits 0..9 and plain numpy arrays, and say which
 file and which variable is wrong when a file does not fit.
 """
 
-from pathlib import Path
 
 import numpy as np
 from scipy.io import loadmat
 
+from ._files import check_readable
 from .core import check_thetas
 
 __all__ = [
@@ -33,9 +33,7 @@ EX4_CLASSES = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 0])
 
 def _read_mat(path, names):
     """Variables ``names`` from a .mat file, with errors that name the file."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No such file: '{path}'.")
+    path = check_readable(path, "file")
     try:
         contents = loadmat(path)
     except Exception as error:  # scipy raises several types for a bad file
@@ -200,9 +198,7 @@ def load_dataset(path):
     >>> X.tolist(), y.tolist()
     ([[0.5, 1.0], [0.25, 0.0]], [3, 7])
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No such file: '{path}'.")
+    path = check_readable(path, "file")
     suffix = path.suffix.lower()
     if suffix == ".mat":
         return load_ex4_data(path)

@@ -9,9 +9,8 @@ skops is an optional extra: ``pip install "sknn_digits[persist]"``.
 
 import json
 import zipfile
-from pathlib import Path
 
-from ._files import write_atomic
+from ._files import check_readable, write_atomic
 
 __all__ = ["MAX_MODEL_BYTES", "TRUSTED_TYPES", "load_model", "save_model"]
 
@@ -107,9 +106,7 @@ def load_model(path):
     ValueError: '...notes.skops' is not a readable skops model file (...).
     """
     sio = _skops_io()
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No such model file: '{path}'.")
+    path = check_readable(path, "model file")
     if path.suffix.lower() == ".mat":
         raise ValueError(f"'{path}' is a MATLAB/Octave file, not a saved model: the course's "
                          "weights go with --ex4-weights (or datasets.load_ex4_model).")

@@ -26,6 +26,7 @@ from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._compat import Interval, StrOptions
+from ._files import check_readable
 
 __all__ = [
     "LAYOUTS",
@@ -165,9 +166,7 @@ def read_image(path):
         raise ImportError(
             'Reading image files needs Pillow: pip install "sknn_digits[image]"'
         ) from None
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No such image file: '{path}'.")
+    path = check_readable(path, "image file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

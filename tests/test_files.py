@@ -61,3 +61,16 @@ def test_targets_are_checked_before_any_work(tmp_path):
     (tmp_path / "there").write_text("x")
     with pytest.raises(FileExistsError):
         check_writable(tmp_path / "there")
+
+
+def test_a_folder_where_a_file_is_expected_is_named_as_such(tmp_path):
+    from sknn_digits.datasets import load_dataset
+    from sknn_digits.persistence import load_model
+    from sknn_digits.preprocessing import read_image
+
+    for load, what in ((load_dataset, "file"), (load_model, "model file"),
+                       (read_image, "image file")):
+        with pytest.raises(IsADirectoryError, match=f"is a directory, not a {what}"):
+            load(tmp_path)
+        with pytest.raises(FileNotFoundError, match=f"No such {what}"):
+            load(tmp_path / "missing")
