@@ -37,8 +37,6 @@ FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
 #: Methods that also use exact Hessian-vector products.
 SECOND_ORDER_SOLVERS = ("Newton-CG", "trust-ncg", "trust-krylov")
 SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
-#: Methods that bound the function evaluations themselves (``maxfun``).
-_MAXFUN_SOLVERS = ("L-BFGS-B", "TNC")
 
 
 class Problem(NamedTuple):
@@ -103,7 +101,7 @@ class _BlasThreads:
     def __init__(self):
         self._lock = threading.Lock()
         self._active = 0
-        self._limiters = []
+        self._saved = {}
         self._threads = 1
 
     @staticmethod
@@ -119,10 +117,8 @@ class _BlasThreads:
                 numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
                 available = max((c.num_threads for c in numpy_blas), default=1)
                 self._threads = max(1, min(wanted(available), available))
-                self._limiters = [
-                    (c.filepath, c.num_threads) for c in controllers
-                    if c.num_threads != (self._threads if c in numpy_blas else 1)
-                ]
+                # What each library had, restored when the last fit leaves.
+                self._saved = {c.filepath: c.num_threads for c in controllers}
                 for c in controllers:
                     c.set_num_threads(self._threads if c in numpy_blas else 1)
             self._active += 1
@@ -132,11 +128,9 @@ class _BlasThreads:
         with self._lock:
             self._active -= 1
             if self._active == 0:
-                saved = dict(self._limiters)
                 for c in self._controllers():
-                    if c.filepath in saved:
-                        c.set_num_threads(saved[c.filepath])
-                self._limiters = []
+                    c.set_num_threads(self._saved.get(c.filepath, c.num_threads))
+                self._saved = {}
 
     @contextmanager
     def __call__(self, wanted):
@@ -233,7 +227,8 @@ def merge_duplicates(X, Y, sample_weight):
     contents, so trading repeated rows for integer weights, in any order,
     gives bit for bit the same fit.  Otherwise ``X``, ``Y`` and the weights
     come back as they are.  ``X`` is never modified; finding the repeats
-    reads it once (about 2 % of one cost evaluation at 60000x784, 300 hidden).
+    reads it once: 0.58 s at 60000x784, about half of one cost evaluation
+    with 300 hidden units (1.04 s), so under 1 % of a fit of a few hundred.
 
     Returns
     -------
@@ -335,6 +330,9 @@ class Step(NamedTuple):
     params: np.ndarray
     loss: float
 
+    def __str__(self):
+        return f"Iteration {self.n_iter}, loss = {self.loss:.8f}"
+
 
 class Observer:
     """Sees a fit's iterations: ``start`` once, ``step`` after each, ``close`` at the end.
@@ -395,7 +393,7 @@ class VerboseLog(Observer):
     """Prints ``J`` after each iteration (the estimator's ``verbose``)."""
 
     def step(self, step):
-        print(f"Iteration {step.n_iter}, loss = {step.loss:.8f}")
+        print(step)
         return False
 
 

@@ -239,7 +239,7 @@ class _Progress(Observer):
         self.interactive = stream.isatty()
 
     def step(self, step):
-        line = f"Iteration {step.n_iter}, loss = {step.loss:.8f}"
+        line = str(step)
         self.count += 1
         if self.interactive:
             self.stream.write(f"\r{line}   ")
