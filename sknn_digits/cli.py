@@ -74,6 +74,7 @@ def _number(kind, test, requirement):
 _non_negative = _number(float, lambda v: np.isfinite(v) and v >= 0, "a finite number >= 0")
 _fraction = _number(float, lambda v: np.isfinite(v) and 0 <= v < 1, "at least 0 and below 1")
 _positive_int = _number(int, lambda v: v >= 1, "a whole number of at least 1")
+_port = _number(int, lambda v: 0 <= v <= 65535, "a port number, 0..65535")
 
 
 def _alphas(text):
@@ -168,13 +169,27 @@ def _build_parser():
 
     predict = command("predict", "read the digit in each image file")
     predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
-    source = predict.add_mutually_exclusive_group()
-    source.add_argument("--model", type=Path, help="a saved model (default: train on digits)")
-    source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
+    _add_reading_model(predict)
     predict.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
                          help="dark ink on light paper: yes; light on dark: no")
     predict.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    draw = command("draw", "a page in the browser to draw a digit on and watch the network "
+                           "read it")
+    _add_reading_model(draw)
+    draw.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (the default is this machine only)")
+    draw.add_argument("--port", type=_port, default=8765, help="port to listen on (0: any free)")
+    draw.add_argument("--no-browser", action="store_true",
+                      help="only print the page's address; do not open a browser")
     return parser
+
+
+def _add_reading_model(parser):
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path,
+                        help="a saved model (default: train one on the bundled digits)")
+    source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
 
 
 def main(argv=None):
@@ -441,19 +456,23 @@ def run_show(args):
     return 0
 
 
-def run_predict(args):
+def _reading_model(args):
+    """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
     from .datasets import load_ex4_model
     from .persistence import load_model
-    from .preprocessing import DigitImageTransformer, guess_layout
 
     if args.ex4_weights is not None:
-        model = load_ex4_model(args.ex4_weights)
-    elif args.model is not None:
-        model = load_model(args.model)
-    else:
-        print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
-        model = _network(random_state=0)
-        model.fit(*_load("digits"))
+        return load_ex4_model(args.ex4_weights)
+    if args.model is not None:
+        return load_model(args.model)
+    print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
+    return _network(random_state=0).fit(*_load("digits"))
+
+
+def run_predict(args):
+    from .preprocessing import DigitImageTransformer, guess_layout
+
+    model = _reading_model(args)
     layout = guess_layout(model.n_features_in_)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
     features = DigitImageTransformer(layout=layout, invert=invert).transform(
@@ -472,6 +491,29 @@ def run_predict(args):
         for result in results:
             print(f"{result['path']}: {result['prediction']} "
                   f"(confidence {result['confidence']:.1%})")
+    return 0
+
+
+def run_draw(args):
+    import webbrowser
+
+    from .web import make_server, serve
+
+    model = _reading_model(args)
+    try:
+        server = make_server(model, args.host, args.port)
+    except OSError as error:
+        raise ValueError(f"cannot listen on {args.host} port {args.port}: {error.strerror}; "
+                         "choose another with --port (0: any free port).") from None
+    host, port = server.server_address[:2]
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    print(f"The drawing page is at {url} (Ctrl-C stops the server).", flush=True)
+    if not args.no_browser:
+        webbrowser.open(url)
+    try:
+        serve(server)
+    except KeyboardInterrupt:
+        print("Stopped.")
     return 0
 
 
@@ -500,6 +542,7 @@ COMMANDS = {
     "gradient-check": run_gradient_check,
     "show": run_show,
     "predict": run_predict,
+    "draw": run_draw,
 }
 
 

@@ -10,10 +10,48 @@ ex4       20x20   column by column 0..1    the course's ``ex4data1.mat``
 mnist     28x28   row by row       0..1    MNIST
 ========  ======  ===============  ======  ===================================
 
-:class:`DigitImageTransformer` turns any picture (a scan, a photo, a drawing
-in a paint program) into one of them the way MNIST was made: grey levels,
-bright ink on a dark background, cropped to the ink, scaled into a box
-keeping its aspect ratio, and centred by its centre of mass.
+Each data set was made in two stages, and :class:`DigitImageTransformer`
+repeats both, so a model sees a new picture the way it saw its training data.
+
+**1. Framing**: the digit is cut out and put in a standard frame
+(:data:`FRAMES`).
+
+* MNIST's frame (LeCun et al., the MNIST page): the NIST digit was scaled,
+  keeping its aspect ratio, so its longer side fits a 20x20 box, with
+  anti-aliased grey levels; then it was placed in a 28x28 field with its
+  centre of mass at the centre.  The course's data and MNIST start here.
+* The 8x8 digits' frame (the UCI "optdigits" description): 32x32 black and
+  white bitmaps from NIST's normalisation.  Measured on ``load_digits``: all
+  1797 images have ink in their top and bottom rows, and only 4 in both side
+  columns, so the height was scaled to the full 32 pixels and the width
+  follows the aspect ratio; 1358 of them have equal blank margins left and
+  right and the others differ by one or two 8x8 cells, so the ink is centred
+  by its bounding box.
+
+Framing a picture takes, in order: grey levels; the ink made bright on a dark
+background (the page's colour read from the picture's border); the background
+level and its noise (the border's median plus three robust deviations)
+subtracted, so only ink stands out; the crop to the ink's bounding box; the
+scale into the frame's box (shrinking averages each new pixel's area, as an
+ideal anti-aliasing renderer or a camera sensor does; enlarging interpolates
+with a cubic kernel; a side already of the box's size is not resampled); the
+placement (by centre of mass at whole-pixel offsets, or by bounding box); and
+for a bitmap frame the threshold at half ink.  A picture already in its
+frame's format (:func:`in_frame`) is not framed again: an MNIST image stays
+itself.
+
+**2. The layout's own step**, applied to the whole frame:
+
+* ``mnist``: none.
+* ``ex4``: the 28x28 frame shrunk to 20x20.  The course's ``X`` holds values
+  a little below 0 and above 1 (about -0.13 to 1.13), the ringing of an
+  interpolating kernel with negative lobes: the course shrank MNIST with a
+  cubic kernel, as MATLAB's and Octave's ``imresize`` do by default (Keys'
+  kernel with a = -0.5, widened by 28/20 to anti-alias).  The values are not
+  clipped, since the course's are not; the images are stored column by column
+  (MATLAB's order).
+* ``digits``: the 32x32 bitmap divided into 4x4 blocks and the ink pixels in
+  each block counted, 0..16.
 """
 
 import warnings
@@ -29,9 +67,11 @@ from ._compat import Interval, StrOptions
 from ._files import check_readable
 
 __all__ = [
+    "FRAMES",
     "LAYOUTS",
     "MAX_IMAGE_PIXELS",
     "DigitImageTransformer",
+    "decode_image",
     "features_to_images",
     "guess_layout",
     "images_to_features",
@@ -39,23 +79,36 @@ __all__ = [
 ]
 
 
+class Frame(NamedTuple):
+    """How a data set's digits were cut out and framed before its layout's step."""
+
+    side: int  #: the frame is side x side pixels
+    box: int  #: the ink is scaled to fit a box x box square ...
+    fit: str  #: ... by its "longer" side, or by its "height"
+    centre: str  #: placed by centre of "mass" or by bounding "box"
+    bitmap: bool  #: thresholded at half ink into black and white
+
+
+FRAMES = {
+    "mnist": Frame(side=28, box=20, fit="longer", centre="mass", bitmap=False),
+    "nist32": Frame(side=32, box=32, fit="height", centre="box", bitmap=True),
+}
+
+
 class Layout(NamedTuple):
     """How a layout stores a digit."""
 
     side: int  #: the image is side x side pixels
-    box: int  #: the ink is scaled to fit a box x box square
     order: str  #: "C" (row by row) or "F" (column by column)
     scale: float  #: the value of full ink
+    frame: str  #: the key in :data:`FRAMES` its data were framed in
+    shrink: str  #: how the whole frame became side x side: "cubic", "area" or "none"
 
 
 LAYOUTS = {
-    # load_digits: the ink spans all 8 rows, centred.
-    "digits": Layout(side=8, box=8, order="C", scale=16.0),
-    # The course's data are MNIST digits shrunk from 28 to 20 pixels, so their
-    # 20-pixel box became 20 * 20 / 28, about 14 pixels.
-    "ex4": Layout(side=20, box=14, order="F", scale=1.0),
-    # MNIST: the ink fits a 20x20 box, centred by mass in 28x28.
-    "mnist": Layout(side=28, box=20, order="C", scale=1.0),
+    "digits": Layout(side=8, order="C", scale=16.0, frame="nist32", shrink="area"),
+    "ex4": Layout(side=20, order="F", scale=1.0, frame="mnist", shrink="cubic"),
+    "mnist": Layout(side=28, order="C", scale=1.0, frame="mnist", shrink="none"),
 }
 
 
@@ -160,21 +213,46 @@ def read_image(path):
     >>> read_image(path).shape
     (3, 4, 4)
     """
+    path = check_readable(path, "image file")
+    return _decode(path, f"'{path}'")
+
+
+def decode_image(data, name="the image"):
+    """Pixels of an encoded image (the bytes of a PNG, JPEG, ... file).
+
+    The same as :func:`read_image` for bytes received rather than read from a
+    file; ``name`` says in error messages which image was wrong.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> from sknn_digits.preprocessing import decode_image
+    >>> encoded = io.BytesIO()
+    >>> Image.new("L", (5, 2), 0).save(encoded, format="PNG")
+    >>> decode_image(encoded.getvalue()).shape
+    (2, 5, 4)
+    """
+    import io
+
+    return _decode(io.BytesIO(data), name)
+
+
+def _decode(source, name):
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise ImportError(
             'Reading image files needs Pillow: pip install "sknn_digits[image]"'
         ) from None
-    path = check_readable(path, "image file")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:  # reads the header only
+            with Image.open(source) as image:  # reads the header only
                 width, height = image.size
                 if width * height > MAX_IMAGE_PIXELS:
                     raise ValueError(
-                        f"'{path}' has {width}x{height} pixels, more than the "
+                        f"{name} has {width}x{height} pixels, more than the "
                         f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a digit's picture may "
                         "have; scale it down first.")
                 image = ImageOps.exif_transpose(image)
@@ -184,10 +262,13 @@ def read_image(path):
                     return np.asarray(image, dtype=np.float64)
                 return np.asarray(image.convert("RGBA"))
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        raise ValueError(f"'{path}' has more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a "
+        raise ValueError(f"{name} has more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a "
                          f"digit's picture may have ({error}).") from None
     except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"'{path}' is not an image file that can be read ({error}).") from None
+        raise ValueError(f"{name} is not an image file that can be read ({error}).") from None
+
+
+# ------------------------------------------------------------ grey levels and ink
 
 
 def _to_gray(image, name):
@@ -227,20 +308,26 @@ def _border(image):
 
 
 def _ink(gray, invert, name):
-    """Ink as bright values on a zero background, scaled so the darkest ink is 1."""
+    """Ink as bright values on a zero background, scaled so the strongest ink is 1.
+
+    The background is the border's median; its noise, three robust standard
+    deviations (1.4826 times the median absolute deviation) above it, is taken
+    off too, so a photo's grain does not count as ink while a clean image
+    (an MNIST digit, a drawing) keeps every grey level it has.
+    """
     if invert == "auto":
         invert = np.median(_border(gray)) > 0.5  # a light page: dark ink
     ink = 1.0 - gray if invert else gray
-    ink = np.clip(ink - np.median(_border(ink)), 0.0, None)
+    border = _border(ink)
+    level = np.median(border)
+    noise = 1.4826 * np.median(np.abs(border - level))
+    ink = np.clip(ink - (level + 3 * noise), 0.0, None)
     if ink.max() <= 0.05:
         raise ValueError(f"{name}: the image is empty (no ink stands out from the background).")
     return ink / ink.max()
 
 
-def _crop(ink, threshold):
-    rows = np.flatnonzero((ink > threshold).any(axis=1))
-    cols = np.flatnonzero((ink > threshold).any(axis=0))
-    return ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+# ------------------------------------------------------------ resampling
 
 
 def _area_weights(n_in, n_out):
@@ -251,40 +338,131 @@ def _area_weights(n_in, n_out):
     return np.clip(overlap, 0, None) * (n_out / n_in)
 
 
-def _fit_in_box(ink, box):
-    """Scale so the longer side is ``box`` pixels, keeping the aspect ratio.
+def _keys_cubic(x):
+    """Keys' cubic convolution kernel with a = -0.5 (MATLAB's, Octave's and Pillow's bicubic)."""
+    x = np.abs(x)
+    near = (1.5 * x - 2.5) * x * x + 1  # |x| <= 1
+    far = ((-0.5 * x + 2.5) * x - 4) * x + 2  # 1 < |x| < 2
+    return np.where(x <= 1, near, np.where(x < 2, far, 0.0))
 
-    Shrinking averages the ink over each new pixel's area (what a scanner or
-    a camera sensor does, and how the digit data sets were made); enlarging
-    interpolates linearly.
+
+def _cubic_weights(n_in, n_out):
+    """(n_out, n_in) cubic interpolation matrix, anti-aliased when shrinking.
+
+    Output pixel ``i`` is centred at input coordinate ``(i + 1/2) n_in / n_out
+    - 1/2``; when shrinking the kernel is widened by ``n_in / n_out`` so it
+    averages, not samples.  Each row is normalised to sum to 1.
     """
-    shape = [max(1, round(n * box / max(ink.shape))) for n in ink.shape]
-    if shape[0] <= ink.shape[0]:
-        return _area_weights(ink.shape[0], shape[0]) @ ink @ _area_weights(ink.shape[1], shape[1]).T
-    zoomed = ndimage.zoom(
-        ink, [s / n for s, n in zip(shape, ink.shape)], order=1, mode="nearest", grid_mode=True
-    )
-    return np.clip(zoomed, 0.0, 1.0)
+    scale = n_in / n_out
+    width = max(scale, 1.0)
+    centres = (np.arange(n_out) + 0.5) * scale - 0.5
+    weights = _keys_cubic((np.arange(n_in)[None, :] - centres[:, None]) / width)
+    return weights / weights.sum(axis=1, keepdims=True)
 
 
-def _centre_by_mass(ink, side):
-    """Paste ``ink`` into a side x side canvas with its centre of mass in the middle."""
+RESAMPLING = {"area": _area_weights, "cubic": _cubic_weights}
+
+
+def _resize(image, shape, kernel):
+    """``image`` resampled to ``shape`` by ``kernel`` along each axis (separable)."""
+    rows, cols = (RESAMPLING[kernel](n_in, n_out) for n_in, n_out in zip(image.shape, shape))
+    return rows @ image @ cols.T
+
+
+# ------------------------------------------------------------ framing
+
+
+def _crop(ink, threshold):
+    mask = ink > threshold
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    return ink[rows[0]: rows[-1] + 1, cols[0]: cols[-1] + 1]
+
+
+def _box_shape(shape, frame):
+    """The ink's size in the frame: its longer side or its height made ``frame.box``."""
+    height, width = shape
+    scale = frame.box / (max(height, width) if frame.fit == "longer" else height)
+    return tuple(min(frame.box, max(1, round(n * scale))) for n in shape)
+
+
+def _scale_into_box(ink, frame):
+    """Shrink by area, enlarge by cubic interpolation; a side already right stays as it is."""
+    shape = _box_shape(ink.shape, frame)
+    for axis, (n_in, n_out) in enumerate(zip(ink.shape, shape)):
+        if n_out != n_in:
+            weights = RESAMPLING["area" if n_out < n_in else "cubic"](n_in, n_out)
+            ink = np.moveaxis(np.tensordot(weights, ink, axes=(1, axis)), 0, axis)
+    return np.clip(ink, 0.0, 1.0)
+
+
+def _place(ink, frame):
+    """Paste ``ink`` into the frame, by centre of mass (whole pixels) or bounding box."""
+    side = frame.side
+    if frame.centre == "mass":
+        centre = np.array(ndimage.center_of_mass(ink))
+        top_left = np.round((side - 1) / 2 - centre).astype(int)
+    else:
+        top_left = (side - np.array(ink.shape)) // 2
+    top_left = np.clip(top_left, 0, side - np.array(ink.shape))
     canvas = np.zeros((side, side))
-    centre = np.array(ndimage.center_of_mass(ink))
-    top_left = np.round((side - 1) / 2 - centre).astype(int)
-    top_left = np.clip(top_left, 0, np.array([side, side]) - ink.shape)
     canvas[top_left[0]: top_left[0] + ink.shape[0], top_left[1]: top_left[1] + ink.shape[1]] = ink
     return canvas
+
+
+def in_frame(ink, frame):
+    """Whether ``ink`` is already in ``frame``'s format, so framing it again would only blur it.
+
+    That is: the frame's size; the ink's extent (any level above zero) the
+    box's size within a pixel, since anti-aliasing may leave a faint row on
+    either side of the box; placed within a pixel of where the frame puts it;
+    and black and white for a bitmap frame.
+    """
+    if ink.shape != (frame.side, frame.side):
+        return False
+    mask = ink > 0
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    extent = np.array([rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1])
+    measured = extent.max() if frame.fit == "longer" else extent[0]
+    if abs(measured - frame.box) > 1 or (frame.bitmap and np.any((ink > 0) & (ink < 1))):
+        return False
+    if frame.centre == "mass":
+        offset = np.array(ndimage.center_of_mass(ink)) - (frame.side - 1) / 2
+    else:
+        offset = np.array([rows[0], cols[0]]) - (frame.side - extent) // 2
+    return bool(np.all(np.abs(offset) <= 1))
+
+
+def frame_digit(ink, frame, threshold=0.2):
+    """Cut the ink out of a picture and put it in ``frame`` (a value of :data:`FRAMES`).
+
+    ``ink`` is bright on a zero background, strongest ink 1; ``threshold`` is
+    the level above which a pixel counts for the bounding box.  Ink already in
+    the frame's format is returned as it is.
+    """
+    if in_frame(ink, frame):
+        return ink
+    framed = _place(_scale_into_box(_crop(ink, threshold), frame), frame)
+    return (framed >= 0.5).astype(np.float64) if frame.bitmap else framed
+
+
+def shrink_frame(framed, layout):
+    """The layout's own step: the whole frame to the layout's side."""
+    spec = _layout(layout)
+    if spec.shrink == "none":
+        return framed
+    return _resize(framed, (spec.side, spec.side), spec.shrink)
 
 
 class DigitImageTransformer(TransformerMixin, BaseEstimator):
     """Turn pictures of single digits into feature vectors of a digit layout.
 
-    Each picture goes through: grey levels; ink made bright on a dark
-    background (detected from the border, or forced); cropped to the ink's
-    bounding box; scaled to fit the layout's box keeping the aspect ratio;
-    centred by its centre of mass; flattened in the layout's order and scale.
-    Put it in front of a model trained on that layout::
+    Each picture is framed the way the layout's data set was (for ``ex4`` and
+    ``mnist``: MNIST's 20-pixel box in a 28x28 field, centred by mass; for
+    ``digits``: a 32x32 bitmap filled in height), then the whole frame is
+    brought to the layout's size as that data set's was and flattened in its
+    order and scale.  The module's description gives each step and its
+    source.  Put it in front of a model trained on that layout::
 
         make_pipeline(DigitImageTransformer(layout="ex4"), course_model)
 
@@ -292,23 +470,32 @@ class DigitImageTransformer(TransformerMixin, BaseEstimator):
     ----------
     layout : {"digits", "ex4", "mnist"}, default="digits"
         The features to produce: 8x8 row-major 0..16 (``load_digits``),
-        20x20 column-major 0..1 (the course) or 28x28 row-major 0..1 (MNIST).
+        20x20 column-major (the course) or 28x28 row-major 0..1 (MNIST).
     invert : "auto" or bool, default="auto"
         ``True`` for dark ink on a light page, ``False`` for light ink on a
         dark page; ``"auto"`` decides from the picture's border.
     ink_threshold : float, default=0.2
-        Pixels brighter than this fraction of the darkest ink count as ink
-        for cropping.
+        Pixels brighter than this fraction of the strongest ink (after the
+        background and its noise are taken off) count as ink for the bounding
+        box, so a JPEG's faint ringing or a speck of dirt does not widen it.
+        Pictures already in the frame's format are not cropped again.
 
     Examples
     --------
     >>> import numpy as np
     >>> from sknn_digits.preprocessing import DigitImageTransformer
     >>> page = np.full((60, 40), 255, dtype=np.uint8)   # white page
-    >>> page[10:50, 18:23] = 0                           # a black "1"
+    >>> page[10:50, 15:25] = 0                           # a black "1"
     >>> features = DigitImageTransformer(layout="digits").transform([page])
     >>> features.shape, float(features.max())
     ((1, 64), 16.0)
+
+    An image already in MNIST's format is left as it is:
+
+    >>> mnist = np.zeros((28, 28))
+    >>> mnist[4:24, 12:16] = 1.0
+    >>> bool(np.all(DigitImageTransformer(layout="mnist").transform([mnist]) == mnist.ravel()))
+    True
     """
 
     _parameter_constraints = {
@@ -346,22 +533,33 @@ class DigitImageTransformer(TransformerMixin, BaseEstimator):
         ndarray of shape (n, n_features)
             64, 400 or 784 features per picture, by ``layout``.
         """
+        return images_to_features(self.transform_images(X), self.layout)
+
+    def transform_images(self, X):
+        """Each picture as the upright image the model sees, values 0..1.
+
+        What :meth:`transform` returns before it is flattened: useful to show
+        what a network was given.
+
+        Returns
+        -------
+        ndarray of shape (n, side, side)
+        """
         self._validate_params()
         if isinstance(X, (str, Path)):
             raise TypeError(
                 "X must be a list of images or paths, got a single path: wrap it in a list."
             )
-        spec = LAYOUTS[self.layout]
+        frame = FRAMES[LAYOUTS[self.layout].frame]
         images = []
         for index, item in enumerate(X):
             name = f"image '{item}'" if isinstance(item, (str, Path)) else f"image {index}"
             pixels = read_image(item) if isinstance(item, (str, Path)) else item
             ink = _ink(_to_gray(pixels, name), self.invert, name)
-            scaled = _fit_in_box(_crop(ink, self.ink_threshold), spec.box)
-            images.append(_centre_by_mass(scaled, spec.side))
+            images.append(shrink_frame(frame_digit(ink, frame, self.ink_threshold), self.layout))
         if not images:
             raise ValueError("X holds no images.")
-        return images_to_features(images, self.layout)
+        return np.stack(images)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

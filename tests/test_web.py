@@ -1,0 +1,262 @@
+"""The drawing page's server, with real HTTP requests, and the page in a real browser."""
+
+import base64
+import http.client
+import io
+import json
+import os
+import shutil
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from sknn_digits.cli import _network
+from sknn_digits.web import MAX_BODY_BYTES, make_server
+
+PIL = pytest.importorskip("PIL")
+from PIL import Image  # noqa: E402
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+sys.path.insert(0, str(EXAMPLES))
+from draw_digits import STROKES, draw  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The network ``sknn-digits draw`` trains when given no model."""
+    return _network(random_state=0).fit(*load_digits(return_X_y=True))
+
+
+@pytest.fixture(scope="module")
+def server(model):
+    server = make_server(model, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def _request(server, method, path, body=None, headers=None):
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.getheader("Content-Type"), response.read()
+    finally:
+        connection.close()
+
+
+def _predict(server, payload, content_type="application/json"):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    status, kind, data = _request(server, "POST", "/predict", body,
+                                  {"Content-Type": content_type})
+    assert kind == "application/json"
+    return status, json.loads(data)
+
+
+def _png(image):
+    encoded = io.BytesIO()
+    image.save(encoded, format="PNG")
+    return encoded.getvalue()
+
+
+def test_a_drawn_digit_is_read_with_its_probabilities(server, model):
+    from sknn_digits.preprocessing import DigitImageTransformer
+
+    png = _png(draw(7))
+    status, answer = _predict(server, {"image": "data:image/png;base64,"
+                                                + base64.b64encode(png).decode()})
+    assert status == 200
+    # The same answer as the model given the same picture directly.
+    expected = model.predict_proba(DigitImageTransformer(layout="digits").transform(
+        [np.asarray(draw(7))]))[0]
+    np.testing.assert_allclose(answer["probabilities"], expected, atol=1e-6)
+    assert answer["prediction"] == 7 == answer["classes"][int(np.argmax(expected))]
+    assert answer["classes"] == list(range(10))
+    assert np.shape(answer["seen"]) == (8, 8)
+    assert [len(layer) for layer in answer["hidden"]] == [25]
+    # Plain base64 and a pixel array give the same answer.
+    _, plain = _predict(server, {"image": base64.b64encode(png).decode()})
+    _, pixels = _predict(server, {"pixels": np.asarray(draw(7)).tolist()})
+    assert plain == answer
+    np.testing.assert_allclose(pixels["probabilities"], answer["probabilities"], atol=1e-6)
+
+
+def test_the_model_is_described(server):
+    status, kind, body = _request(server, "GET", "/api/model")
+    assert status == 200 and kind == "application/json"
+    assert json.loads(body) == {"classes": list(range(10)), "layout": "digits", "side": 8,
+                                "hidden_layer_sizes": [25]}
+
+
+@pytest.mark.parametrize("path, kind", [("/", "text/html"), ("/draw.js", "text/javascript"),
+                                        ("/draw.css", "text/css")])
+def test_the_page_is_served_from_the_package_only(server, path, kind):
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+    assert response.status == 200 and response.getheader("Content-Type").startswith(kind)
+    assert response.getheader("Content-Security-Policy") == "default-src 'self'"
+    assert "http://" not in body and "https://" not in body  # nothing from the internet
+
+
+@pytest.mark.parametrize("payload, status, message", [
+    (b"{not json", 400, "not valid JSON"),
+    (b"\xff\xfe", 400, "not valid JSON"),
+    (b"[1, 2]", 400, 'one of "image"'),
+    ({"image": "x", "pixels": [[0]]}, 400, 'one of "image"'),
+    ({"image": 42}, 400, "must be a string"),
+    ({"image": "not base64!"}, 400, "not base64"),
+    ({"image": base64.b64encode(b"plain text, not a picture").decode()}, 422,
+     "not an image file"),
+    ({"pixels": [[0, 1], [2]]}, 400, "same length"),
+    ({"pixels": [[0, 300]]}, 400, "0..255"),
+    ({"pixels": np.zeros((600, 2)).tolist()}, 413, "at most 512"),
+    ({"pixels": np.full((30, 30), 255).tolist()}, 422, "empty"),
+])
+def test_bad_drawings_get_one_clear_json_error(server, payload, status, message):
+    answer_status, answer = _predict(server, payload)
+    assert answer_status == status
+    assert message in answer["error"]
+
+
+def test_oversized_bodies_and_other_requests_are_refused(server):
+    # Refused from its Content-Length, before a byte of the body is read.
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    connection.putrequest("POST", "/predict")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 413 and "more than the" in json.loads(response.read())["error"]
+    connection.close()
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    connection.putrequest("POST", "/predict")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 411 and "Content-Length" in json.loads(response.read())["error"]
+    connection.close()
+    status, _, body = _request(server, "GET", "/etc/passwd")
+    assert status == 404 and json.loads(body)["error"] == "no such page: /etc/passwd"
+    status, _, body = _request(server, "POST", "/", b"{}", {"Content-Type": "application/json"})
+    assert status == 405
+    status, _, body = _request(server, "DELETE", "/predict")
+    assert status == 405 and "POST only" in json.loads(body)["error"]
+    status, _, body = _request(server, "POST", "/predict", b"{}", {"Content-Type": "text/plain"})
+    assert status == 415
+    # A keep-alive connection is usable after an error.
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    connection.request("GET", "/nowhere")
+    assert connection.getresponse().read() and True
+    connection.request("GET", "/api/model")
+    assert connection.getresponse().status == 200
+    connection.close()
+
+
+def test_concurrent_requests_each_get_their_own_answer(server):
+    digits = [0, 2, 3, 4, 5, 7, 9]
+    payloads = [{"image": base64.b64encode(_png(draw(d))).decode()} for d in digits] * 4
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda p: _predict(server, p), payloads))
+    alone = [_predict(server, p) for p in payloads[: len(digits)]]
+    assert [a for a in answers] == alone * 4
+    assert [a[1]["prediction"] for a in alone] == digits
+
+
+def test_the_server_listens_on_loopback_by_default(model):
+    server = make_server(model)
+    try:
+        assert server.server_address[0] == "127.0.0.1"
+    finally:
+        server.server_close()
+
+
+# ---------------------------------------------------------------- in a browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _browser_or_skip():
+    playwright = pytest.importorskip("playwright.sync_api", reason="needs the test extra")
+    if not os.path.exists(CHROMIUM):
+        reason = ("no Chromium at /usr/bin/chromium: apt-get install chromium "
+                  "(.ci/run installs it)")
+        if os.environ.get("SKNN_DIGITS_REQUIRE_BROWSER"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return playwright
+
+
+def _draw_with_the_mouse(page, digit):
+    """Trace ``draw_digits``' strokes for ``digit`` with real mouse events."""
+    box = page.locator("#pad").bounding_box()
+    scale = box["height"] / 130  # the strokes' page is 100 x 120
+    for stroke in STROKES[digit]:
+        points = [(box["x"] + (x + 15) * scale, box["y"] + (y + 5) * scale) for x, y in stroke]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y, steps=3)
+        page.mouse.up()
+
+
+def _shown(page, expect):
+    """The digit and the probabilities the page shows once its last request is answered."""
+    expect(page.locator("body")).to_have_attribute("data-busy", "false")
+    expect(page.locator("#prediction")).not_to_have_text("–")
+    probabilities = page.eval_on_selector_all(
+        "#bars li", "items => items.map(i => Number(i.dataset.probability))")
+    return page.text_content("#prediction"), probabilities
+
+
+def test_the_page_in_a_browser(server, tmp_path):
+    sync_api = _browser_or_skip()
+    host, port = server.server_address[:2]
+    external = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 700})
+            page.on("request", lambda r: r.url.startswith(f"http://{host}:{port}/")
+                    or external.append(r.url))
+            page.goto(f"http://{host}:{port}/")
+            page.wait_for_selector("body[data-ready=true]")
+            assert page.text_content("#prediction") == "–"
+            for digit in (7, 0):
+                _draw_with_the_mouse(page, digit)
+                shown, probabilities = _shown(page, sync_api.expect)
+                # What the page shows is the server's answer for the page's own drawing.
+                drawing = page.evaluate("document.getElementById('pad').toDataURL('image/png')")
+                _, answer = _predict(server, {"image": drawing})
+                assert shown == str(answer["prediction"]) == str(digit)
+                np.testing.assert_allclose(probabilities, answer["probabilities"], atol=1e-6)
+                assert sum(probabilities) == pytest.approx(1, abs=1e-4)
+                if digit == 7:
+                    page.screenshot(path=os.environ.get("SKNN_DIGITS_SCREENSHOT",
+                                                        tmp_path / "draw.png"))
+                page.click("#clear")
+                sync_api.expect(page.locator("#prediction")).to_have_text("–")
+            # The keyboard alone: focus the pad, type a digit, clear with Escape.
+            page.focus("#pad")
+            page.keyboard.press("4")
+            assert _shown(page, sync_api.expect)[0] == "4"
+            page.keyboard.press("Escape")
+            sync_api.expect(page.locator("#prediction")).to_have_text("–")
+            # A phone-sized screen: nothing wider than the screen.
+            page.set_viewport_size({"width": 360, "height": 740})
+            assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        finally:
+            browser.close()
+    assert external == []  # nothing loaded from anywhere else
