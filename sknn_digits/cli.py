@@ -497,14 +497,18 @@ def run_predict(args):
 def run_draw(args):
     import webbrowser
 
-    from .web import make_server, serve
+    from .web import DigitReader, make_server, serve
 
-    model = _reading_model(args)
-    try:
-        server = make_server(model, args.host, args.port)
+    try:  # the address first: a port in use is known before any training
+        server = make_server(None, args.host, args.port)
     except OSError as error:
         raise ValueError(f"cannot listen on {args.host} port {args.port}: {error.strerror}; "
                          "choose another with --port (0: any free port).") from None
+    try:
+        server.reader = DigitReader(_reading_model(args))
+    except BaseException:
+        server.server_close()
+        raise
     host, port = server.server_address[:2]
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
     print(f"The drawing page is at {url} (Ctrl-C stops the server).", flush=True)

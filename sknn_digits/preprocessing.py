@@ -2,13 +2,13 @@
 
 Three layouts of digit features are in use:
 
-========  ======  ===============  ======  ===================================
-layout    pixels  flattened        values  source
-========  ======  ===============  ======  ===================================
-digits    8x8     row by row       0..16   scikit-learn's ``load_digits``
-ex4       20x20   column by column 0..1    the course's ``ex4data1.mat``
-mnist     28x28   row by row       0..1    MNIST
-========  ======  ===============  ======  ===================================
+========  ======  ================  ======  ===================================
+layout    pixels  flattened         values  source
+========  ======  ================  ======  ===================================
+digits    8x8     row by row        0..16   scikit-learn's ``load_digits``
+ex4       20x20   column by column  0..1    the course's ``ex4data1.mat``
+mnist     28x28   row by row        0..1    MNIST
+========  ======  ================  ======  ===================================
 
 Each data set was made in two stages, and :class:`DigitImageTransformer`
 repeats both, so a model sees a new picture the way it saw its training data.

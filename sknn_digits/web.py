@@ -32,7 +32,8 @@ Errors are JSON too, ``{"error": "..."}``, with a 4xx status: 400 for a body
 that is not the JSON above, 404 for any other path, 405 for another method,
 411 without a ``Content-Length``, 413 for a body over
 :data:`MAX_BODY_BYTES`, 415 for a body that is not ``application/json`` and
-422 for a picture that cannot be read or holds no ink.
+422 for a picture that cannot be read or holds no ink; 503 while the model
+is not ready.
 """
 
 import base64
@@ -228,10 +229,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # a body may be left unread
             self._send_json({"error": str(error)}, error.status)
 
+    def _reader(self):
+        if self.server.reader is None:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               "the model is not ready yet; try again in a moment.")
+        return self.server.reader
+
     def _get(self):
         path = self.path.split("?", 1)[0]
         if path == "/api/model":
-            return self._send_json(self.server.reader.describe())
+            return self._send_json(self._reader().describe())
         if path == "/predict":
             raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "POST a drawing to /predict.")
         if path not in STATIC:
@@ -250,7 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
                                "send the drawing as JSON (Content-Type: application/json).")
         pixels = parse_drawing(body)
         try:
-            answer = self.server.reader.read(pixels)
+            answer = self._reader().read(pixels)
         except ValueError as error:  # a picture without ink, an unusable shape
             raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
         self._send_json(answer)
@@ -311,7 +318,9 @@ def make_server(model, host="127.0.0.1", port=0):
 
     Call ``serve_forever()`` on it (in a thread, or until Ctrl-C) and
     ``server_close()`` when done; ``server.server_address`` holds the port
-    chosen when ``port`` is 0.
+    chosen when ``port`` is 0.  ``model`` may be ``None`` to bind the port
+    before a model is ready: until ``server.reader = DigitReader(model)`` is
+    set, the API answers 503.
 
     Examples
     --------
@@ -329,7 +338,7 @@ def make_server(model, host="127.0.0.1", port=0):
     'digits'
     >>> server.shutdown(); server.server_close()
     """
-    return _Server((host, port), DigitReader(model))
+    return _Server((host, port), None if model is None else DigitReader(model))
 
 
 def serve(server, stop=None):

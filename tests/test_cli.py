@@ -169,6 +169,7 @@ def test_evaluate_scores_the_held_out_part_by_default(capsys, tmp_path):
     (["train", "--test-size", "-0.5"], "--test-size"),
     (["train", "--test-size", "nan"], "--test-size"),
     (["gradient-check", "--lambda", "nan"], "--lambda"),
+    (["draw", "--port", "70000"], "--port"),
 ])
 def test_bad_numbers_are_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as exit_info:
@@ -233,3 +234,39 @@ def test_json_output_stays_valid_for_non_utf8_file_names(capsys, tmp_path):
     assert status == 0
     result = json.loads(out.encode("utf-8"))  # encodable and parseable
     assert result[0]["path"].endswith("digit-\ufffd.png")
+
+
+def test_draw_serves_the_page_until_interrupted(tmp_path):
+    # The real command in its own process: it prints the address, answers
+    # the page's requests, and Ctrl-C (SIGINT) stops it cleanly, exit 0.
+    import signal
+    import urllib.request
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sknn_digits", "draw", "--no-browser", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    try:
+        line = process.stdout.readline()
+        assert "The drawing page is at http://127.0.0.1:" in line
+        url = line.split(" at ")[1].split()[0]
+        with urllib.request.urlopen(url + "api/model", timeout=30) as response:
+            assert json.load(response)["layout"] == "digits"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "Stopped." in out and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # it wrote nothing
+
+
+def test_draw_names_a_port_in_use(capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status, _, err = run(capsys, "draw", "--no-browser", "--port", str(port))
+    assert status == 1 and f"cannot listen on 127.0.0.1 port {port}" in err

@@ -86,7 +86,33 @@ def test_command_lines_work_as_written(folder, line, capsys):
     missing = [n for n in _needs(line) if not (folder / n).exists()]
     if missing:
         pytest.skip(f"needs the course's {', '.join(missing)}")
+    if shlex.split(line)[1:2] == ["draw"]:
+        return _serves_until_interrupted(folder, line)
     argv = []
     for word in shlex.split(line)[1:]:
         argv += sorted(glob.glob(word)) if "*" in word else [word]
     assert main(argv) == 0, line
+
+
+def _serves_until_interrupted(folder, line):
+    """``sknn-digits draw`` as written: it serves the page until Ctrl-C, then exits 0."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    # BROWSER names the program webbrowser opens the page with: here one that does nothing.
+    env = {**os.environ, "BROWSER": "true", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "sknn_digits", *shlex.split(line)[1:]],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=folder, env=env)
+    try:
+        url = process.stdout.readline().split(" at ")[1].split()[0]
+        with urllib.request.urlopen(url + "api/model", timeout=30) as response:
+            assert json.load(response)["classes"] == list(range(10))
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, line

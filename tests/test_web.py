@@ -18,9 +18,7 @@ from sklearn.datasets import load_digits
 from sknn_digits.cli import _network
 from sknn_digits.web import MAX_BODY_BYTES, make_server
 
-PIL = pytest.importorskip("PIL")
-from PIL import Image  # noqa: E402
-
+pytest.importorskip("PIL")  # draw_digits draws with Pillow
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 sys.path.insert(0, str(EXAMPLES))
 from draw_digits import STROKES, draw  # noqa: E402
@@ -260,3 +258,43 @@ def test_the_page_in_a_browser(server, tmp_path):
         finally:
             browser.close()
     assert external == []  # nothing loaded from anywhere else
+
+
+def test_a_server_without_its_model_yet_answers_503(model):
+    from sknn_digits.web import DigitReader
+
+    server = make_server(None)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        status, _, body = _request(server, "GET", "/api/model")
+        assert status == 503 and "not ready" in json.loads(body)["error"]
+        assert _request(server, "GET", "/")[0] == 200  # the page itself is there
+        server.reader = DigitReader(model)
+        assert _request(server, "GET", "/api/model")[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_any_classifier_is_read_without_hidden_units():
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn_digits.web import DigitReader
+
+    X, y = load_digits(return_X_y=True)
+    reader = DigitReader(LogisticRegression(max_iter=2000).fit(X, y))
+    answer = reader.read(np.asarray(draw(0)))
+    assert answer["hidden"] is None and reader.describe()["hidden_layer_sizes"] == []
+    assert answer["prediction"] == 0
+
+
+def test_the_course_network_reads_a_drawing(course_weights_file):
+    from sknn_digits.datasets import load_ex4_model
+    from sknn_digits.web import DigitReader
+
+    reader = DigitReader(load_ex4_model(course_weights_file))
+    answer = reader.read(np.asarray(draw(3)))
+    assert answer["prediction"] == 3 and np.shape(answer["seen"]) == (20, 20)
+    assert [len(layer) for layer in answer["hidden"]] == [25]
+    assert reader.describe()["layout"] == "ex4"
