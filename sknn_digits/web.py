@@ -93,7 +93,7 @@ class DigitReader:
     >>> from sknn_digits.web import DigitReader
     >>> X, y = load_digits(return_X_y=True)
     >>> reader = DigitReader(BackpropMLPClassifier(max_iter=50, random_state=0).fit(X, y))
-    >>> page = np.full((60, 40), 255)
+    >>> page = np.full((60, 40), 255, dtype=np.uint8)
     >>> page[10:50, 16:24] = 0                  # a black bar: a "1"?
     >>> answer = reader.read(page)
     >>> sorted(answer), len(answer["seen"]), [len(h) for h in answer["hidden"]]
