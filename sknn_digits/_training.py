@@ -308,11 +308,14 @@ class Objective:
         x, J, grad = self._last
         if x is not None and np.array_equal(params, x):
             return J, grad.copy()
-        J, grad = loss_and_gradient(params, *self.problem, workspace=self.workspace)
+        J, grad = self._evaluate(params)
         grad = grad.astype(np.float64, copy=False)
         self.n_evaluations += 1
         self._last = (np.array(params, dtype=np.float64), J, grad)
         return J, grad.copy()
+
+    def _evaluate(self, params):
+        return loss_and_gradient(params, *self.problem, workspace=self.workspace)
 
     def hessp(self, params, vector):
         return hessian_vector_product(params, vector, *self.problem).astype(np.float64)
@@ -620,13 +623,11 @@ def train(problem, x0, settings, multilabel, *, warm=False, previous_scores=None
         warn("Most of the first hidden layer's units are saturated at the starting weights, "
              "so their gradients vanish and the fit cannot learn: scale the features (e.g. "
              "with MinMaxScaler or StandardScaler) or lower init_epsilon.")
-    watchers = [VerboseLog()] if settings.verbose else []
     if validation is not None:
         stopper = EarlyStopping(validation, problem, multilabel, settings.n_iter_no_change,
                                 1e-4 if settings.tol is None else settings.tol,
                                 previous_scores if warm else None)
-        watchers.append(stopper)
-    watchers += [*observers, *registered_observers()]
+    watchers = watchers_of(settings, [*([stopper] if stopper else []), *observers])
     with blas_threads(evaluation_threads(settings.n_threads, problem)):
         objective = Objective(problem)
         result = minimize(objective, x0, settings.solver, max_iter=settings.max_iter,
@@ -640,12 +641,17 @@ def train(problem, x0, settings, multilabel, *, warm=False, previous_scores=None
                None if stopper is None else stopper.best_score)
 
 
+def watchers_of(settings, observers):
+    """Every observer of a fit: ``verbose``'s log, ``observers``, those of :func:`observing`."""
+    return [*([VerboseLog()] if settings.verbose else []), *observers, *registered_observers()]
+
+
 def _check_result(result, params, loss, problem, settings, warm):
     """Refuse a non-finite result; warn with the cause when the fit did not converge."""
     if not (np.isfinite(loss) and np.isfinite(params).all()):
         raise ValueError(
             f"The fit ended with a non-finite cost (J = {loss}): the features (largest |x| = "
-            f"{abs(problem.X).max():.3g}) or alpha = {problem.alpha:g} are too large for "
+            f"{float(abs(problem.X).max()):.3g}) or alpha = {problem.alpha:g} are too large for "
             "floating point. Scale the features or lower alpha.")
     if not warm and not loss < result.initial_loss * (1 - 1e-9):
         cause = (f"tol={settings.tol:g} was met at the starting weights; lower tol"

@@ -538,27 +538,30 @@ def output_activation(X, coefs, intercepts, activation="logistic", output="logis
     return OUTPUTS[output].h(z_out)
 
 
-def _sample_scale(m, sample_weight, dtype):
+def _sample_scale(n_rows, sample_weight, dtype, normaliser=None):
     """Per-sample factors ``w_i`` and the normaliser ``m`` of the cost.
 
-    With integer weights this is exactly the cost of the data set in which
-    each sample is repeated ``sample_weight[i]`` times.
+    ``m`` is the number of samples, or the sum of the weights; with integer
+    weights this is exactly the cost of the data set in which each sample is
+    repeated ``sample_weight[i]`` times.  A chunk of a larger data set is
+    given that set's ``normaliser``, so the chunks' terms add up to its cost.
     """
     if sample_weight is None:
-        return np.full((m, 1), 1.0 / m, dtype=dtype), m
-    total = float(np.sum(sample_weight))
-    return (np.asarray(sample_weight, dtype=dtype) / total).reshape(-1, 1), total
+        m = n_rows if normaliser is None else normaliser
+        return np.full((n_rows, 1), 1.0 / m, dtype=dtype), m
+    m = float(np.sum(sample_weight)) if normaliser is None else normaliser
+    return (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1), m
 
 
 def _compute_dtype(X):
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def _setup(params, layer_sizes, X, sample_weight):
+def _setup(params, layer_sizes, X, sample_weight, normaliser=None):
     """What both passes need: the weights as views in ``X``'s dtype, ``w`` and ``m``."""
     dtype = _compute_dtype(X)
     coefs, intercepts = unpack(np.asarray(params).astype(dtype, copy=False), layer_sizes)
-    w, m = _sample_scale(X.shape[0], sample_weight, dtype)
+    w, m = _sample_scale(X.shape[0], sample_weight, dtype, normaliser)
     return coefs, intercepts, w, m
 
 
@@ -606,6 +609,7 @@ def loss_and_gradient(
     output="logistic",
     sample_weight=None,
     workspace=None,
+    normaliser=None,
 ):
     """Regularised cost ``J`` and its gradient by backpropagation.
 
@@ -634,6 +638,11 @@ def loss_and_gradient(
         A dict owned by the caller in which activation-sized arrays are kept
         and reused by the next call with the same shapes.  The results do not
         depend on it.
+    normaliser : float, optional
+        The cost's ``m``: by default the number of rows, or the sum of
+        ``sample_weight``.  For a chunk of a larger data set, pass the whole
+        set's and ``alpha=0``: the chunks' results then add up to the set's
+        data term, to which :func:`penalty` adds the rest.
 
     Returns
     -------
@@ -652,7 +661,7 @@ def loss_and_gradient(
     >>> round(J, 6)   # log(2): every output is 0.5
     0.693147
     """
-    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight)
+    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight, normaliser)
     grad, grad_coefs, grad_intercepts = _like_params(params, layer_sizes)
     out = OUTPUTS[output]
 
@@ -660,8 +669,7 @@ def loss_and_gradient(
     activations, z_out = forward(X, coefs, intercepts, activation, workspace)
 
     # Cost: weighted data term + penalty on the weights (not the biases).
-    penalty = sum(float(np.vdot(W, W)) for W in coefs)
-    J = float(w.ravel() @ out.loss(z_out, Y)) + alpha / (2 * m) * penalty
+    J = float(w.ravel() @ out.loss(z_out, Y)) + alpha / (2 * m) * _squared_weights(coefs)
 
     # Backward pass, from the output error delta_L = w * (h - Y).
     delta = out.h(z_out)
@@ -671,6 +679,33 @@ def loss_and_gradient(
         _layer_gradient(a, delta, grad_coefs[layer], grad_intercepts[layer])
         grad_coefs[layer] += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
     return J, grad
+
+
+def _squared_weights(coefs):
+    return sum(float(np.vdot(W, W)) for W in coefs)
+
+
+def penalty(params, layer_sizes, alpha, m):
+    """The regulariser ``alpha / (2 m) * sum of squared weights`` and its gradient.
+
+    Biases are not penalised.  :func:`loss_and_gradient` includes it; a sum
+    of chunks' data terms (``alpha=0``) needs it added once.  It is
+    quadratic, so its Hessian times ``v`` is its gradient at ``v``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import penalty
+    >>> value, grad = penalty(np.ones(9), (2, 2, 1), alpha=1.0, m=2)
+    >>> value, grad.tolist()   # 6 weights of 1; 3 biases free
+    (1.5, [0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.0, 0.5, 0.5])
+    """
+    params = np.asarray(params)
+    grad, grad_coefs, _ = _like_params(params, layer_sizes)
+    grad[...] = 0.0
+    coefs = unpack(params, layer_sizes)[0]
+    for W, grad_W in zip(coefs, grad_coefs):
+        grad_W[...] = (alpha / m) * W
+    return alpha / (2 * m) * _squared_weights(coefs), grad
 
 
 def hessian_vector_product(
@@ -683,6 +718,7 @@ def hessian_vector_product(
     activation="logistic",
     output="logistic",
     sample_weight=None,
+    normaliser=None,
 ):
     """Exact product of the Hessian of ``J`` with ``vector`` (Pearlmutter's R-operator).
 
@@ -703,7 +739,7 @@ def hessian_vector_product(
     ----------
     params, vector : ndarray of shape (n_params,)
         Where the Hessian is taken, and the direction.
-    layer_sizes, X, Y, alpha, activation, output, sample_weight
+    layer_sizes, X, Y, alpha, activation, output, sample_weight, normaliser
         As for :func:`loss_and_gradient`.
 
     Returns
@@ -723,7 +759,7 @@ def hessian_vector_product(
     >>> bool(np.allclose(hv, (g(params + 1e-6 * v) - g(params - 1e-6 * v)) / 2e-6))
     True
     """
-    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight)
+    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight, normaliser)
     V, Vb = _setup(vector, layer_sizes, X, None)[:2]
     act, out = ACTIVATIONS[activation], OUTPUTS[output]
 

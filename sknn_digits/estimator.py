@@ -8,6 +8,7 @@ means (probabilities, decisions) is read from :data:`sknn_digits.core.OUTPUTS`.
 """
 
 import copy
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -17,6 +18,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from . import _dask
 from . import _training as training
 from ._compat import (
     CallbackSupportMixin,
@@ -30,6 +32,34 @@ from .core import ACTIVATIONS, OUTPUTS, check_thetas, forward, roll, unpack, unr
 from .initialization import initial_params
 
 __all__ = ["BackpropMLPClassifier"]
+
+
+def _blockwise(outputs):
+    """On a dask array, the method runs on each chunk of rows on the workers, lazily.
+
+    ``outputs(estimator)`` gives the result's number of columns (None for one
+    value per row) and dtype.
+    """
+    def decorate(method):
+        @functools.wraps(method)
+        def run(self, X):
+            if not _dask.is_dask(X):
+                return method(self, X)
+            check_is_fitted(self)
+            return _dask.map_rows(functools.partial(method, self), X, self.n_features_in_,
+                                  *outputs(self))
+        return run
+    return decorate
+
+
+def _labels(estimator):
+    if estimator._multilabel:
+        return len(estimator.classes_), np.dtype(int)
+    return None, estimator.classes_.dtype
+
+
+def _probabilities(estimator):
+    return len(estimator.classes_), estimator.coefs_[0].dtype
 
 
 class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
@@ -222,26 +252,14 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coefs_")
-        # validate_data records the input's shape and names on the estimator it
-        # is given: on a copy, so that nothing is assigned before the fit succeeds.
-        shell = copy.copy(self)
-        X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
-                             dtype=(np.float64, np.float32), multi_output=True)
-        binarizer = self._encoder(y, warm)
-        multilabel = binarizer.y_type_ == "multilabel-indicator"
-        Y = binarizer.transform(y).astype(X.dtype)
-        problem = training.Problem(
-            (X.shape[1], *self._hidden_sizes(), Y.shape[1]), X, Y, float(self.alpha),
-            self.activation, self._out_activation(Y, multilabel),
-            self._sample_weight(sample_weight, X, y, multilabel),
-        )
-        fitted = dict(_label_binarizer=binarizer, classes_=binarizer.classes_,
-                      n_features_in_=shell.n_features_in_, out_activation_=problem.output)
-        if hasattr(shell, "feature_names_in_"):
-            fitted["feature_names_in_"] = shell.feature_names_in_
+        if _dask.is_dask(X):  # the data stay on the cluster's workers
+            problem, y, fitted, trainer = self._distributed_problem(X, y, sample_weight, warm)
+        else:
+            problem, y, fitted, trainer = self._problem(X, y, sample_weight, warm)
+        multilabel = fitted["_label_binarizer"].y_type_ == "multilabel-indicator"
         # scikit-learn's callbacks rebuild each iteration's model from these and its weights.
         callbacks = training.SklearnCallbacks.begin(self, problem, y, dict(fitted))
-        fit = training.train(
+        fit = trainer(
             problem, self._starting_params(problem.layer_sizes, warm),
             training.Settings.of(self), multilabel, warm=warm,
             previous_scores=self.validation_scores_ if warm else None,
@@ -260,6 +278,44 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         if callbacks is not None:
             callbacks.end()
         return self
+
+    def _problem(self, X, y, sample_weight, warm):
+        """What is minimised, for in-memory data; and the fitted attributes known before."""
+        # validate_data records the input's shape and names on the estimator it
+        # is given: on a copy, so that nothing is assigned before the fit succeeds.
+        shell = copy.copy(self)
+        X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
+                             dtype=(np.float64, np.float32), multi_output=True)
+        binarizer = self._encoder(y, warm)
+        multilabel = binarizer.y_type_ == "multilabel-indicator"
+        Y = binarizer.transform(y).astype(X.dtype)
+        problem = training.Problem(
+            (X.shape[1], *self._hidden_sizes(), Y.shape[1]), X, Y, float(self.alpha),
+            self.activation, self._out_activation(Y.shape[1], multilabel),
+            self._sample_weight(sample_weight, X, y, multilabel),
+        )
+        fitted = dict(_label_binarizer=binarizer, classes_=binarizer.classes_,
+                      n_features_in_=shell.n_features_in_, out_activation_=problem.output)
+        if hasattr(shell, "feature_names_in_"):
+            fitted["feature_names_in_"] = shell.feature_names_in_
+        return problem, y, fitted, training.train
+
+    def _distributed_problem(self, X, y, sample_weight, warm):
+        """The same for dask arrays: validated, encoded and weighted on the workers."""
+        X, y, sample_weight = _dask.check_inputs(
+            X, y, sample_weight, self.n_features_in_ if warm else None)
+        binarizer = self._encoder(_dask.labels(y), warm)
+        multilabel = binarizer.y_type_ == "multilabel-indicator"
+        Y = _dask.encode(y, binarizer, X.dtype)
+        problem = training.Problem(
+            (X.shape[1], *self._hidden_sizes(), Y.shape[1]), X, Y, float(self.alpha),
+            self.activation, self._out_activation(Y.shape[1], multilabel),
+            _dask.sample_weight(sample_weight, self.class_weight, y, binarizer.classes_,
+                                multilabel, X.dtype),
+        )
+        fitted = dict(_label_binarizer=binarizer, classes_=binarizer.classes_,
+                      n_features_in_=X.shape[1], out_activation_=problem.output)
+        return problem, y, fitted, _dask.train
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -289,12 +345,12 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                              f"({self.classes_.tolist()}), got {binarizer.classes_.tolist()}.")
         return binarizer
 
-    def _out_activation(self, Y, multilabel):
+    def _out_activation(self, n_outputs, multilabel):
         if self.output_activation == "softmax" and multilabel:
             raise ValueError(
                 "output_activation='softmax' cannot fit multilabel targets: each sample may "
                 "belong to several classes. Use output_activation='logistic'.")
-        return "softmax" if self.output_activation == "softmax" and Y.shape[1] > 1 else "logistic"
+        return "softmax" if self.output_activation == "softmax" and n_outputs > 1 else "logistic"
 
     def _sample_weight(self, sample_weight, X, y, multilabel):
         """Validated sample weights times class weights, or None."""
@@ -395,6 +451,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _multilabel(self):
         return self._label_binarizer.y_type_ == "multilabel-indicator"
 
+    @_blockwise(_labels)
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel targets).
 
@@ -410,6 +467,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         labels = OUTPUTS[self.out_activation_].labels(z, self._multilabel)
         return labels if self._multilabel else self.classes_[labels]
 
+    @_blockwise(_probabilities)
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed from the pre-activations.
 
@@ -424,6 +482,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         z = self._decision(X)
         return OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
 
+    @_blockwise(_probabilities)
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -440,6 +499,25 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         ndarray of shape (n_samples, n_classes)
         """
         return np.exp(self.predict_log_proba(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy (every label right, for multilabel targets).
+
+        On dask inputs, a lazy dask scalar computed on the workers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, dask array} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        float or dask scalar
+        """
+        if _dask.is_dask(X):
+            return _dask.score(self, X, y, sample_weight)
+        return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
