@@ -13,8 +13,10 @@ from pathlib import Path
 __all__ = ["check_readable", "check_writable", "write_atomic"]
 
 
-def check_readable(path, what="file"):
-    """``Path(path)`` if it names an existing file; else an error that says what it is.
+def check_readable(path, what="file", folder=False):
+    """``Path(path)`` if it names an existing file (a folder with ``folder=True``).
+
+    Otherwise an error that says what it is.
 
     Examples
     --------
@@ -26,9 +28,11 @@ def check_readable(path, what="file"):
     IsADirectoryError: '...' is a directory, not a model file.
     """
     path = Path(path)
-    if path.is_dir():
+    if folder and path.is_file():
+        raise NotADirectoryError(f"'{path}' is a file, not a {what}.")
+    if not folder and path.is_dir():
         raise IsADirectoryError(f"'{path}' is a directory, not a {what}.")
-    if not path.is_file():
+    if not (path.is_dir() if folder else path.is_file()):
         raise FileNotFoundError(f"No such {what}: '{path}'.")
     return path
 

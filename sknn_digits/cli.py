@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import warnings
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -91,8 +92,16 @@ def _add_data(parser):
     parser.add_argument(
         "--data", default="digits",
         help="'digits' (scikit-learn's bundled 8x8 digits), a course .mat file "
-             "(ex4data1.mat), or an .npz (arrays X, y) or .csv (label last) file",
+             "(ex4data1.mat), an .npz (arrays X, y) or .csv (label last) file, or a folder "
+             "of .npy chunks (X_0.npy, y_0.npy, X_1.npy, ...) read lazily on a cluster",
     )
+
+
+def _add_scheduler(parser):
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS",
+        help="train on a Dask cluster: its scheduler's address (tcp://host:8786), or "
+             "'local' for a cluster of this machine's cores; a folder of chunks needs one")
 
 
 def _add_model_options(parser):
@@ -129,6 +138,7 @@ def _build_parser():
     train.add_argument("--out", type=Path, help="save the trained model here (skops format)")
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     train.add_argument("--quiet", action="store_true", help="no progress display")
+    _add_scheduler(train)
 
     evaluate = command("evaluate", "accuracy, per-class report and confusion matrix")
     evaluate.add_argument("--model", type=Path, required=True, help="a saved model")
@@ -154,6 +164,7 @@ def _build_parser():
                       help="most solver iterations per fit")
     grid.add_argument("--random-state", type=int, default=0,
                       help="seed of the weights and of the folds")
+    _add_scheduler(grid)
 
     gradient = command("gradient-check", "backpropagation against numerical gradients")
     gradient.add_argument("--lambda", dest="lambda_", type=_non_negative, default=3.0,
@@ -218,9 +229,80 @@ def main(argv=None):
 def _load(data):
     from sklearn.datasets import load_digits
 
-    from .datasets import load_dataset
+    from .datasets import load_chunks, load_dataset
 
-    return load_digits(return_X_y=True) if data == "digits" else load_dataset(data)
+    if data == "digits":
+        return load_digits(return_X_y=True)
+    return load_chunks(data) if Path(data).is_dir() else load_dataset(data)
+
+
+@contextmanager
+def _cluster(address):
+    """A client of the cluster at ``address`` ('local': one started here), or None."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ImportError('--scheduler needs dask.distributed: pip install '
+                          '"sknn_digits[cluster]"') from None
+    with ExitStack() as stack:
+        if address == "local":
+            cluster = stack.enter_context(LocalCluster(
+                threads_per_worker=1, processes=True, host="127.0.0.1",
+                dashboard_address=":0", silence_logs=40))
+            client = stack.enter_context(Client(cluster))
+        else:
+            try:
+                client = stack.enter_context(Client(address, timeout="10s"))
+            except (OSError, TimeoutError) as error:
+                raise ValueError(f"cannot reach the Dask scheduler at {address}: "
+                                 f"{error}") from None
+        print(f"On the Dask cluster at {client.scheduler.address} "
+              f"({len(client.scheduler_info()['workers'])} workers).")
+        yield client
+
+
+def _on_cluster(X, y, client, command):
+    """``X`` and ``y`` as dask arrays spread over ``client``'s workers."""
+    from . import _dask
+
+    if client is None:
+        if _dask.is_dask(X):
+            raise ValueError(f"a folder of chunks is {command}ed on a Dask cluster: pass "
+                             "--scheduler ADDRESS, or --scheduler local for this machine.")
+        return None
+    import dask.array as da
+
+    if not _dask.is_dask(X):
+        workers = max(1, len(client.scheduler_info()["workers"]))
+        rows = -(-len(X) // (4 * workers))  # a few chunks per worker
+        X, y = da.from_array(X, chunks=(rows, -1)), da.from_array(np.asarray(y), chunks=rows)
+    return X, y
+
+
+def _fitted_scaler(X):
+    """MinMaxScaler(clip=True) fitted to dask ``X``'s columns: one pass on the workers."""
+    import dask
+    from sklearn.preprocessing import MinMaxScaler
+
+    low, high = dask.compute(X.min(axis=0), X.max(axis=0))
+    return MinMaxScaler(clip=True).fit(np.vstack([low, high]))
+
+
+def _scaled(scaler, X):
+    return X.map_blocks(scaler.transform, dtype=np.float64)
+
+
+def _random_split(X, y, test_size, random_state):
+    """Rows held out at random (not stratified: the labels stay on the workers)."""
+    import dask.array as da
+
+    held_out = da.random.default_rng(random_state).random(X.shape[0], chunks=X.chunks[0])
+    held_out = held_out < test_size
+    parts = [X[~held_out], y[~held_out], X[held_out], y[held_out]]
+    return [part.compute_chunk_sizes() for part in parts]
 
 
 def _pipeline(classifier):
@@ -316,6 +398,10 @@ def run_train(args):
     if args.out is not None:  # before any work: a bad --out fails at once
         check_writable(args.out, args.force)
     X, y = _load(args.data)
+    with _cluster(args.scheduler) as client:
+        spread = _on_cluster(X, y, client, "train")
+        if spread is not None:
+            return _train_on_cluster(args, *spread)
     model = _estimator(args)
     if args.test_size > 0:
         X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
@@ -331,6 +417,32 @@ def run_train(args):
         from .persistence import save_model
 
         save_model(model, args.out, overwrite=args.force)
+        print(f"Model saved to {args.out}")
+    return 0
+
+
+def _train_on_cluster(args, X, y):
+    """``train`` with the data on the cluster: each evaluation a map over its chunks."""
+    from sklearn.pipeline import make_pipeline
+
+    if args.test_size > 0:
+        X_train, y_train, X_test, y_test = _random_split(X, y, args.test_size, args.random_state)
+    else:
+        X_train, y_train, X_test, y_test = X, y, None, None
+    scaler = _fitted_scaler(X_train)
+    network = _estimator(args)[-1]
+    print(f"Training on {X_train.shape[0]} samples with {X.shape[1]} features, in "
+          f"{len(X_train.chunks[0])} chunks ...")
+    _fit_with_progress(network, _scaled(scaler, X_train), y_train, quiet=args.quiet)
+    print(f"Stopped after {network.n_iter_} iterations with J = {network.loss_:.4f}.")
+    print(f"Training accuracy: {float(network.score(_scaled(scaler, X_train), y_train)):.4f}")
+    if X_test is not None:
+        print(f"Test accuracy: {float(network.score(_scaled(scaler, X_test), y_test)):.4f} "
+              f"({X_test.shape[0]} samples held out at random)")
+    if args.out is not None:
+        from .persistence import save_model
+
+        save_model(make_pipeline(scaler, network), args.out, overwrite=args.force)
         print(f"Model saved to {args.out}")
     return 0
 
@@ -353,15 +465,30 @@ def run_evaluate(args):
 
 
 def run_grid_search(args):
+    X, y = _load(args.data)
+    with _cluster(args.scheduler) as client:
+        if client is None:
+            _on_cluster(X, y, None, "grid-search")  # refuses a folder of chunks
+            return _grid_search(args, X, y)
+        from . import _dask
+
+        if _dask.is_dask(X):
+            return _grid_search_on_chunks(args, X, y)
+        import joblib
+
+        with joblib.parallel_backend("dask"):  # the fits go to the workers
+            return _grid_search(args, X, y, n_jobs=-1)
+
+
+def _grid_search(args, X, y, n_jobs=None):
     from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
-    X, y = _load(args.data)
     grid = GridSearchCV(
         _network(max_iter=args.max_iter, random_state=args.random_state),
         {"backpropmlpclassifier__alpha": args.alphas,
          "backpropmlpclassifier__hidden_layer_sizes": args.hidden},
         cv=StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state),
-        n_jobs=args.n_jobs,
+        n_jobs=args.n_jobs if n_jobs is None else n_jobs,
     )
     n_fits = len(args.alphas) * len(args.hidden) * args.cv
     networks = ", ".join(",".join(map(str, sizes))
@@ -372,13 +499,53 @@ def run_grid_search(args):
           f"folds = {n_fits} fits on {len(y)} samples ...")
     grid.fit(X, y)
     results = grid.cv_results_
+    _grid_table([_alpha_and_sizes(params) for params in results["params"]],
+                results["mean_test_score"], results["std_test_score"])
+    return 0
+
+
+def _grid_table(candidates, means, stds):
     print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
-    for params, mean, std in zip(results["params"], results["mean_test_score"],
-                                 results["std_test_score"]):
-        alpha, sizes = _alpha_and_sizes(params)
+    for (alpha, sizes), mean, std in zip(candidates, means, stds):
         print(f"{alpha:>8g}  {sizes:<12} {mean:>9.4f} {std:>7.4f}")
-    alpha, sizes = _alpha_and_sizes(grid.best_params_)
-    print(f"Best: alpha = {alpha:g}, hidden = {sizes}, accuracy {grid.best_score_:.4f}")
+    best = int(np.argmax(means))
+    alpha, sizes = candidates[best]
+    print(f"Best: alpha = {alpha:g}, hidden = {sizes}, accuracy {means[best]:.4f}")
+
+
+def _grid_search_on_chunks(args, X, y):
+    """Cross-validation with the data on the cluster: chunk i is in fold i mod cv.
+
+    Each fit is data-parallel over the workers; the scaler is fitted once to
+    the whole data's range (a fold's own range could differ slightly).
+    """
+    from .estimator import BackpropMLPClassifier
+
+    n_chunks = len(X.chunks[0])
+    if n_chunks < args.cv:
+        raise ValueError(f"--cv {args.cv} needs at least {args.cv} chunks; the data has "
+                         f"{n_chunks}.")
+    X = _scaled(_fitted_scaler(X), X)
+    fold = np.arange(n_chunks) % args.cv
+    offsets = np.concatenate([[0], np.cumsum(X.chunks[0])])
+    rows = [np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in np.flatnonzero(f)])
+            for f in (fold[None] == np.arange(args.cv)[:, None])]
+    candidates = [(alpha, sizes) for alpha in args.alphas for sizes in args.hidden]
+    print(f"Cross-validating {len(candidates)} settings x {args.cv} folds on "
+          f"{X.shape[0]} samples in {n_chunks} chunks ...")
+    means, stds = [], []
+    for alpha, sizes in candidates:
+        scores = []
+        for k in range(args.cv):
+            test = rows[k]
+            train = np.setdiff1d(np.arange(X.shape[0]), test, assume_unique=True)
+            model = BackpropMLPClassifier(hidden_layer_sizes=sizes, alpha=alpha,
+                                          max_iter=args.max_iter, random_state=args.random_state)
+            model.fit(X[train], y[train])
+            scores.append(float(model.score(X[test], y[test])))
+        means.append(np.mean(scores))
+        stds.append(np.std(scores))
+    _grid_table([(alpha, ",".join(map(str, sizes))) for alpha, sizes in candidates], means, stds)
     return 0
 
 

@@ -21,6 +21,7 @@ from .core import check_thetas
 
 __all__ = [
     "EX4_CLASSES",
+    "load_chunks",
     "load_dataset",
     "load_ex4_data",
     "load_ex4_model",
@@ -263,3 +264,74 @@ def _read_csv(path):
     if np.array_equal(labels, np.round(labels)) and np.abs(labels).max() < 2**53:
         labels = labels.astype(np.int64)
     return table[:, :-1], labels
+
+
+def load_chunks(folder):
+    """``(X, y)`` from a folder of ``.npy`` chunks, as dask arrays read lazily.
+
+    The folder holds pairs ``X<name>.npy`` and ``y<name>.npy`` (for instance
+    ``X_000.npy``, ``y_000.npy``, ``X_001.npy``, ...), each pair the features
+    and labels of some rows; the pairs are taken in the order of their names.
+    Only the files' headers are read here; each chunk is loaded by the
+    worker that needs it, so the folder must be visible to the workers
+    (shared storage) when they run on other machines.  Needs the ``cluster``
+    extra.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits.datasets import load_chunks
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     np.save(folder / f"X_{i}.npy", np.full((4, 2), i, dtype=np.float32))
+    ...     np.save(folder / f"y_{i}.npy", np.arange(4) % 2)
+    >>> X, y = load_chunks(folder)
+    >>> X.shape, X.chunks[0], X.dtype, int(y.sum().compute())
+    ((12, 2), (4, 4, 4), dtype('float32'), 6)
+    """
+    try:
+        import dask
+        import dask.array as da
+    except ImportError:
+        raise ImportError('Reading a folder of chunks needs dask: pip install '
+                          '"sknn_digits[cluster]"') from None
+    folder = check_readable(folder, "folder of chunks", folder=True)
+    features = sorted(folder.glob("X*.npy"))
+    if not features:
+        raise ValueError(f"'{folder}' holds no chunks: expected files X<name>.npy with "
+                         "y<name>.npy beside them.")
+    X_chunks, y_chunks = [], []
+    for x_path in features:
+        y_path = x_path.with_name("y" + x_path.name[1:])
+        if not y_path.is_file():
+            raise ValueError(f"'{x_path}' has no labels beside it: expected '{y_path.name}'.")
+        x_shape, x_dtype = _npy_header(x_path)
+        y_shape, y_dtype = _npy_header(y_path)
+        if len(x_shape) != 2 or len(y_shape) != 1 or x_shape[0] != y_shape[0]:
+            raise ValueError(f"'{x_path}' and '{y_path.name}' must hold a 2-D X and a 1-D y "
+                             f"with one label per row; got {x_shape} and {y_shape}.")
+        if X_chunks and x_shape[1] != X_chunks[0].shape[1]:
+            raise ValueError(f"'{x_path}' has {x_shape[1]} features, the first chunk "
+                             f"{X_chunks[0].shape[1]}.")
+        if not (np.issubdtype(x_dtype, np.number) and np.issubdtype(y_dtype, np.number)):
+            raise ValueError(f"'{x_path}' and '{y_path.name}' must hold numbers, got "
+                             f"{x_dtype} and {y_dtype}.")
+        X_chunks.append(da.from_delayed(dask.delayed(np.load)(str(x_path)), x_shape, x_dtype))
+        y_chunks.append(da.from_delayed(dask.delayed(np.load)(str(y_path)), y_shape, y_dtype))
+    return da.concatenate(X_chunks), da.concatenate(y_chunks)
+
+
+def _npy_header(path):
+    """Shape and dtype of an ``.npy`` file, from its header alone."""
+    try:
+        with open(path, "rb") as file:
+            version = np.lib.format.read_magic(file)
+            reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                      else np.lib.format.read_array_header_2_0)
+            shape, _, dtype = reader(file)
+    except ValueError as error:
+        raise ValueError(f"'{path}' is not an .npy file ({error}).") from None
+    if dtype.hasobject:
+        raise ValueError(f"'{path}' holds Python objects, which are not loaded.")
+    return shape, dtype

@@ -58,3 +58,15 @@ def course_weights_file():
         pytest.skip(f"no ex4weights.mat: SKNN_DIGITS_EX4_DIR is not set and {EX4_WEIGHTS} "
                     "is absent (the project was cloned without ../shared)")
     return path
+
+
+@pytest.fixture(scope="session")
+def cluster_client():
+    """A client of a LocalCluster of 2 single-threaded worker processes on 127.0.0.1."""
+    pytest.importorskip("distributed")
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0", silence_logs=40) as cluster:
+        with Client(cluster) as client:
+            yield client

@@ -270,3 +270,59 @@ def test_draw_names_a_port_in_use(capsys):
         port = taken.getsockname()[1]
         status, _, err = run(capsys, "draw", "--no-browser", "--port", str(port))
     assert status == 1 and f"cannot listen on 127.0.0.1 port {port}" in err
+
+
+def _chunk_folder(folder):
+    from sklearn.datasets import load_digits
+
+    folder.mkdir()
+    X, y = load_digits(return_X_y=True)
+    for i, rows in enumerate(np.array_split(np.arange(len(y)), 6)):
+        np.save(folder / f"X_{i}.npy", X[rows].astype(np.float32))
+        np.save(folder / f"y_{i}.npy", y[rows])
+    return folder
+
+
+def test_train_on_a_cluster_from_a_folder_of_chunks(capsys, tmp_path, cluster_client):
+    from sknn_digits.persistence import load_model
+
+    folder = _chunk_folder(tmp_path / "chunks")
+    address = cluster_client.scheduler.address
+    status, out, err = run(capsys, "train", "--data", str(folder), "--scheduler", address,
+                           "--max-iter", "60", "--quiet", "--out", str(tmp_path / "m.skops"))
+    assert status == 0, err
+    assert "in 6 chunks" in out and "held out at random" in out
+    accuracy = float(out.split("Test accuracy: ")[1].split()[0])
+    assert accuracy > 0.9
+    # The saved model is an ordinary pipeline that reads in-memory digits.
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    assert load_model(tmp_path / "m.skops").score(X, y) > 0.9
+
+
+def test_grid_search_on_a_cluster(capsys, tmp_path, cluster_client):
+    folder = _chunk_folder(tmp_path / "chunks")
+    address = cluster_client.scheduler.address
+    status, out, err = run(capsys, "grid-search", "--data", str(folder), "--scheduler", address,
+                           "--alphas", "0.1,1", "--hidden", "12", "--cv", "3",
+                           "--max-iter", "30")
+    assert status == 0, err
+    assert "2 settings x 3 folds on 1797 samples in 6 chunks" in out and "Best: alpha" in out
+    # In-memory data with --scheduler: the candidates' fits go to the workers.
+    status, out, err = run(capsys, "grid-search", "--scheduler", address, "--alphas", "1",
+                           "--hidden", "12", "--cv", "2", "--max-iter", "20")
+    assert status == 0, err
+    assert "Best: alpha = 1" in out
+
+
+def test_cluster_mistakes_are_one_line_errors(capsys, tmp_path):
+    pytest.importorskip("distributed")
+    folder = _chunk_folder(tmp_path / "chunks")
+    status, _, err = run(capsys, "train", "--data", str(folder))
+    assert status == 1 and "pass --scheduler ADDRESS" in err
+    (folder / "y_5.npy").unlink()
+    status, _, err = run(capsys, "train", "--data", str(folder), "--scheduler", "local")
+    assert status == 1 and "X_5.npy' has no labels beside it" in err
+    status, _, err = run(capsys, "train", "--scheduler", "tcp://127.0.0.1:9")
+    assert status == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err

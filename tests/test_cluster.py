@@ -1,4 +1,5 @@
-"""A grid search on a Dask cluster (processes on this machine, loopback only)."""
+"""Fits on a Dask cluster (processes on this machine, loopback only): grid searches
+through joblib, and data-parallel fits of dask arrays."""
 
 
 import numpy as np
@@ -12,13 +13,8 @@ joblib = pytest.importorskip("joblib")
 
 
 @pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0", silence_logs=40) as cluster:
-        with Client(cluster) as client:
-            yield client
+def client(cluster_client):
+    return cluster_client
 
 
 def _search(small_digits, **fit_context):
