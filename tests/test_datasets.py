@@ -164,3 +164,40 @@ def test_latin1_csv_is_named(tmp_path):
     path.write_bytes("caf\xe9,1\n".encode("latin-1"))
     with pytest.raises(ValueError, match="latin.csv"):
         load_dataset(path)
+
+
+def test_a_folder_of_chunks_is_read_lazily_and_checked(tmp_path):
+    pytest.importorskip("dask")
+    from sknn_digits.datasets import load_chunks
+
+    for i, n in enumerate([3, 5]):
+        np.save(tmp_path / f"X_{i}.npy", np.full((n, 4), i, dtype=np.float32))
+        np.save(tmp_path / f"y_{i}.npy", np.arange(n))
+    X, y = load_chunks(tmp_path)
+    assert X.chunks == ((3, 5), (4,)) and X.dtype == np.float32
+    np.testing.assert_array_equal(y.compute(), [0, 1, 2, 0, 1, 2, 3, 4])
+    # Every mistake names the file.
+    np.save(tmp_path / "X_2.npy", np.zeros((2, 3)))
+    np.save(tmp_path / "y_2.npy", np.zeros(2))
+    with pytest.raises(ValueError, match="X_2.npy' has 3 features, the first chunk 4"):
+        load_chunks(tmp_path)
+    np.save(tmp_path / "y_2.npy", np.zeros(5))
+    np.save(tmp_path / "X_2.npy", np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="X_2.npy' and 'y_2.npy' must hold a 2-D X"):
+        load_chunks(tmp_path)
+    np.save(tmp_path / "y_2.npy", np.array([None, None]), allow_pickle=True)
+    with pytest.raises(ValueError, match="y_2.npy' holds Python objects"):
+        load_chunks(tmp_path)
+    (tmp_path / "y_2.npy").write_text("not an array")
+    with pytest.raises(ValueError, match="y_2.npy' is not an .npy file"):
+        load_chunks(tmp_path)
+    with pytest.raises(ValueError, match="holds no chunks"):
+        load_chunks(_empty(tmp_path))
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder of chunks"):
+        load_chunks(tmp_path / "X_0.npy")
+
+
+def _empty(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    return folder
