@@ -13,10 +13,8 @@ system's temporary folder) or, with ``--update-docs``, to
 ``benchmarks/cluster_results.md``, which the docs' cluster page shows.
 """
 
-import argparse
 import platform
 import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
@@ -26,7 +24,7 @@ import dask
 import dask.array as da
 import numpy as np
 from distributed import Client, LocalCluster
-from run import Report, interleaved
+from run import Report, interleaved, parse_options
 from sklearn.exceptions import ConvergenceWarning
 
 import sknn_digits
@@ -112,7 +110,6 @@ def growth(report, client, sizes, repeats):
         rows.append((m, len(X.chunks[0]), f"{seconds:.3f} s", f"{1e9 * per_row:.0f} ns",
                      f"{per_row / base:.2f}"))
         on_cluster.close()
-        del X, Y, chunked, on_cluster
     report.table("Growth: one evaluation against the number of samples (784 features, 100 "
                  "hidden, 25 000 rows per chunk)",
                  ["samples", "chunks", "per evaluation", "per sample", "per sample / first"],
@@ -225,18 +222,9 @@ def whole_fit(report, client, m, repeats):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="50k rows, fewer repeats")
-    parser.add_argument("--out", type=Path,
-                        default=Path(tempfile.gettempdir()) / "sknn_digits_cluster.md",
-                        help="where to write the results")
-    parser.add_argument("--force", action="store_true", help="replace --out if it exists")
-    parser.add_argument("--update-docs", action="store_true",
-                        help="write benchmarks/cluster_results.md, the tables the docs show")
-    args = parser.parse_args(argv)
+    args = parse_options(__doc__.split("\n\n")[0], "sknn_digits_cluster.md",
+                         "benchmarks/cluster_results.md", argv)
     results = ROOT / "benchmarks" / "cluster_results.md" if args.update_docs else args.out
-    if not args.update_docs and results.exists() and not args.force:
-        parser.error(f"{results} exists; use --force to replace it")
     quick = args.quick
     repeats = 2 if quick else 3
     header = (f"sknn_digits {sknn_digits.__version__}, dask {dask.__version__}, numpy "
@@ -246,7 +234,8 @@ def main(argv=None):
     print(header, "\n")
     report = Report(results, header)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0", silence_logs=40) as cluster, Client(cluster) as client:
+                      dashboard_address=":0", silence_logs=40) as cluster, \
+            Client(cluster) as client:
         m = 50_000 if quick else 200_000
         per_evaluation(report, client, m, [100, 300], repeats)
         memory(report, client, m, 100, 3 if quick else 5)

@@ -452,17 +452,25 @@ def plot(path, floor_rows, fit_ratios, grid_ratio, f32_speedup):
                  overwrite=True)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def parse_options(description, name, docs, argv):
+    """``--quick``, and where the results go: ``--out`` (not over a file without
+    ``--force``), or with ``--update-docs`` the tracked copy the docs show."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="smaller problems, fewer repeats")
-    parser.add_argument("--out", type=Path,
-                        default=Path(tempfile.gettempdir()) / "sknn_digits_benchmark.md",
-                        help="where to write the results (a .png of the plot goes beside it)")
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / name,
+                        help="where to write the results")
     parser.add_argument("--force", action="store_true", help="replace --out if it exists")
     parser.add_argument("--update-docs", action="store_true",
-                        help="write benchmarks/results.md and docs/_static/benchmark.png, "
-                             "the tables and plot the docs show")
+                        help=f"write {docs}, the tables the docs show")
     args = parser.parse_args(argv)
+    if not args.update_docs and args.out.exists() and not args.force:
+        parser.error(f"{args.out} exists; use --force to replace it")
+    return args
+
+
+def main(argv=None):
+    args = parse_options(__doc__.split("\n\n")[0], "sknn_digits_benchmark.md",
+                         "benchmarks/results.md and docs/_static/benchmark.png", argv)
     quick = args.quick
     repeats = 3 if quick else 5
     blas = ", ".join(f"{i['internal_api']} ({i['num_threads']} threads)"
@@ -477,8 +485,6 @@ def main(argv=None):
         picture = ROOT / "docs" / "_static" / "benchmark.png"
     else:
         results = args.out
-        if results.exists() and not args.force:
-            parser.error(f"{results} exists; use --force to replace it")
         picture = results.with_suffix(".png")
     results.parent.mkdir(parents=True, exist_ok=True)
     report = Report(results, header)
