@@ -21,6 +21,7 @@ evaluation, and safely when several fits run in threads at once.
 import os
 import sys
 import threading
+import time
 import warnings
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -145,17 +146,46 @@ class _BlasThreads:
 blas_threads = _BlasThreads()
 
 
-def evaluation_threads(n_threads, problem):
-    """``wanted(available)`` for :data:`blas_threads`: the user's choice, else by size.
+def evaluation_threads(n_threads, problem, busy_elsewhere=None):
+    """``wanted(available)`` for :data:`blas_threads`: the user's choice, else by size and load.
 
-    Never more than the limit in force when the fit starts, so a fit inside a
-    parallel grid search keeps to its share of the cores.
+    A problem below :data:`PARALLEL_FLOPS` per evaluation gets one thread.  A
+    larger one gets the cores that other programs leave free (measured at the
+    start of the fit by ``busy_elsewhere``, :func:`cores_busy_elsewhere` by
+    default): a BLAS thread that must share its core with another program
+    waits for it at every product, and the whole team waits for the slowest
+    thread.  Never more than the limit in force when the fit starts, so a fit
+    inside a parallel grid search keeps to its share of the cores.
     """
     if n_threads is not None:
         return lambda available: n_threads
     sizes = problem.layer_sizes
     flops = 3 * problem.X.shape[0] * sum(a * b for a, b in zip(sizes, sizes[1:]))
-    return lambda available: available if flops >= PARALLEL_FLOPS else 1
+    if flops < PARALLEL_FLOPS:
+        return lambda available: 1
+    busy = (busy_elsewhere or cores_busy_elsewhere)()
+    return lambda available: max(1, min(available, round((os.cpu_count() or 1) - busy)))
+
+
+def cores_busy_elsewhere(seconds=0.05):
+    """How many cores other processes keep busy now, from two readings of ``/proc/stat``.
+
+    The machine's busy time over a short interval, less this process's own,
+    divided by the interval.  0 where ``/proc/stat`` cannot be read.
+    """
+    def busy_ticks():
+        with open("/proc/stat") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+        return sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # - idle, iowait
+
+    try:
+        ticks_per_second = os.sysconf("SC_CLK_TCK")
+        start, own, wall = busy_ticks(), sum(os.times()[:2]), time.monotonic()
+        time.sleep(seconds)
+        busy = (busy_ticks() - start) / ticks_per_second - (sum(os.times()[:2]) - own)
+        return max(0.0, busy / (time.monotonic() - wall))
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """Tests of sknn_digits._training: repeats, the objective, observers and the solver driver."""
 
+import os
+import threading
+import time
+
 import numpy as np
 import pytest
 from scipy import sparse
@@ -119,3 +123,48 @@ def test_observing_reaches_a_fit_inside_a_pipeline():
     assert [e[0] for e in record.events] == ["start"] + ["step"] * 7 + ["close"]
     BackpropMLPClassifier(max_iter=3).fit([[0.0], [1.0]], [0, 1])
     assert len(record.events) == 9  # not registered outside the block
+
+
+def test_threads_follow_size_and_the_cores_other_programs_leave_free():
+    from sknn_digits._training import PARALLEL_FLOPS, Problem, evaluation_threads
+
+    cores = os.cpu_count()
+    big = Problem((784, 300, 10), np.empty((int(PARALLEL_FLOPS) // 700_000 + 1, 784)), None,
+                  1.0, "logistic", "logistic")
+    small = big._replace(X=np.empty((10, 784)))
+    assert evaluation_threads(None, small, busy_elsewhere=lambda: 0.0)(cores) == 1
+    assert evaluation_threads(None, big, busy_elsewhere=lambda: 0.0)(cores) == cores
+    # Another program keeps a core busy: one thread fewer, never fewer than one.
+    assert evaluation_threads(None, big, busy_elsewhere=lambda: 1.0)(cores) == max(1, cores - 1)
+    assert evaluation_threads(None, big, busy_elsewhere=lambda: 64.0)(cores) == 1
+    # The user's choice and the limit in force win.
+    assert evaluation_threads(3, big, busy_elsewhere=lambda: 64.0)(cores) == 3
+    assert evaluation_threads(None, big, busy_elsewhere=lambda: 0.0)(1) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
+def test_a_busy_core_elsewhere_is_seen():
+    import subprocess
+    import sys
+
+    from sknn_digits._training import cores_busy_elsewhere
+
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # the burner is running
+        busy = max(cores_busy_elsewhere(0.2) for _ in range(3))
+    finally:
+        burner.kill()
+        burner.wait()
+    assert busy >= 0.5
+    # This process's own work (a thread spinning beside the measurement) is
+    # not counted as another program's.
+    stop = threading.Event()
+    spinner = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    spinner.start()
+    try:
+        own = min(cores_busy_elsewhere(0.2) for _ in range(3))
+    finally:
+        stop.set()
+        spinner.join()
+    assert own < 0.5
