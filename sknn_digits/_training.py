@@ -18,6 +18,7 @@ BLAS threads are set once per fit by :func:`blas_threads`, never per
 evaluation, and safely when several fits run in threads at once.
 """
 
+import math
 import os
 import sys
 import threading
@@ -163,8 +164,10 @@ def evaluation_threads(n_threads, problem, busy_elsewhere=None):
     flops = 3 * problem.X.shape[0] * sum(a * b for a, b in zip(sizes, sizes[1:]))
     if flops < PARALLEL_FLOPS:
         return lambda available: 1
-    busy = (busy_elsewhere or cores_busy_elsewhere)()
-    return lambda available: max(1, min(available, round((os.cpu_count() or 1) - busy)))
+    # A core counts as taken when others keep it busy three quarters of the
+    # time: background noise (a daemon's tick, an idle cluster) takes none.
+    free = math.floor((os.cpu_count() or 1) - (busy_elsewhere or cores_busy_elsewhere)() + 0.25)
+    return lambda available: max(1, min(available, free))
 
 
 def cores_busy_elsewhere(seconds=0.05):
