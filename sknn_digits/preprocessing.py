@@ -363,10 +363,18 @@ def _cubic_weights(n_in, n_out):
 RESAMPLING = {"area": _area_weights, "cubic": _cubic_weights}
 
 
-def _resize(image, shape, kernel):
-    """``image`` resampled to ``shape`` by ``kernel`` along each axis (separable)."""
-    rows, cols = (RESAMPLING[kernel](n_in, n_out) for n_in, n_out in zip(image.shape, shape))
-    return rows @ image @ cols.T
+def _resize(image, shape, kernel=None):
+    """``image`` resampled to ``shape`` along each axis (separable).
+
+    ``kernel`` names the weights (a key of :data:`RESAMPLING`); None shrinks
+    by area and enlarges by cubic interpolation.  A side already of its size
+    is left as it is.
+    """
+    for axis, (n_in, n_out) in enumerate(zip(image.shape, shape)):
+        if n_out != n_in:
+            weights = RESAMPLING[kernel or ("area" if n_out < n_in else "cubic")](n_in, n_out)
+            image = np.moveaxis(np.tensordot(weights, image, axes=(1, axis)), 0, axis)
+    return image
 
 
 # ------------------------------------------------------------ framing
@@ -387,13 +395,8 @@ def _box_shape(shape, frame):
 
 
 def _scale_into_box(ink, frame):
-    """Shrink by area, enlarge by cubic interpolation; a side already right stays as it is."""
-    shape = _box_shape(ink.shape, frame)
-    for axis, (n_in, n_out) in enumerate(zip(ink.shape, shape)):
-        if n_out != n_in:
-            weights = RESAMPLING["area" if n_out < n_in else "cubic"](n_in, n_out)
-            ink = np.moveaxis(np.tensordot(weights, ink, axes=(1, axis)), 0, axis)
-    return np.clip(ink, 0.0, 1.0)
+    """The ink resized into the frame's box, its grey levels kept in 0..1."""
+    return np.clip(_resize(ink, _box_shape(ink.shape, frame)), 0.0, 1.0)
 
 
 def _place(ink, frame):

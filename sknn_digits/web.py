@@ -249,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _post(self):
         if self.path.split("?", 1)[0] != "/predict":
-            self._other()
+            return self._other()  # raises: another path, or a method it does not answer
         body = self._body()
         content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if content_type != "application/json":

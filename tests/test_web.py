@@ -153,7 +153,7 @@ def test_oversized_bodies_and_other_requests_are_refused(server):
     # A keep-alive connection is usable after an error.
     connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
     connection.request("GET", "/nowhere")
-    assert connection.getresponse().read() and True
+    assert connection.getresponse().read()  # the error's JSON, read off the connection
     connection.request("GET", "/api/model")
     assert connection.getresponse().status == 200
     connection.close()
@@ -165,7 +165,7 @@ def test_concurrent_requests_each_get_their_own_answer(server):
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(lambda p: _predict(server, p), payloads))
     alone = [_predict(server, p) for p in payloads[: len(digits)]]
-    assert [a for a in answers] == alone * 4
+    assert answers == alone * 4
     assert [a[1]["prediction"] for a in alone] == digits
 
 
