@@ -17,10 +17,10 @@ _PUBLIC = {
     "numerical_gradient": "gradient_check",
     "predict": "course",
     "rand_initialize_weights": "initialization",
-    "roll": "core",
+    "roll": "course",
     "sigmoid": "core",
-    "sigmoid_gradient": "core",
-    "unroll": "core",
+    "sigmoid_gradient": "course",
+    "unroll": "course",
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -20,7 +20,9 @@ import numpy as np
 
 from . import __version__
 from ._files import check_writable, write_atomic
-from ._training import SOLVERS, Observer, observing
+from ._models import json_label
+from ._observers import Observer, observing
+from ._training import SOLVERS
 from .core import ACTIVATIONS, OUTPUTS
 
 # scikit-learn and the package's estimator-level modules are imported by the
@@ -648,7 +650,7 @@ def run_predict(args):
     proba = model.predict_proba(features)
     predictions = model.classes_[proba.argmax(axis=1)]
     results = [
-        {"path": _printable(path), "prediction": _plain(label),
+        {"path": _printable(path), "prediction": json_label(label),
          "confidence": round(float(p), 6)}
         for path, label, p in zip(args.images, predictions, proba.max(axis=1))
     ]
@@ -691,10 +693,6 @@ def run_draw(args):
 def _printable(path):
     """The path as text: bytes that are not UTF-8 in a file name show as U+FFFD."""
     return os.fsencode(path).decode("utf-8", errors="replace")
-
-
-def _plain(label):
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def _check_features(model, n_features, source):

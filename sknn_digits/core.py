@@ -1,9 +1,11 @@
 """Cost and gradient of a fully connected network, written next to its equations.
 
 This module is the numerical heart of the package: pure functions of arrays,
-with no estimator, no scikit-learn and no I/O, so the gradient check, the
-course functions and :class:`~sknn_digits.BackpropMLPClassifier` all call the
-very same code.
+with no estimator, no scikit-learn and no I/O.  :class:`Network` fixes a
+network's shape and computes everything the package needs from a parameter
+vector (cost and gradient, Hessian products, the decision, the hidden
+activations), so the course functions, training, prediction, the drawing page
+and the cluster's chunk tasks all call the very same code.
 
 Notation (the course's, with samples in rows)
 ---------------------------------------------
@@ -38,6 +40,7 @@ row-major order of ``Theta.T = [b; W]``, so every ``W_l`` and ``b_l`` is a
 contiguous view of the flat vector and no copy is made to read or write them.
 """
 
+import threading
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -47,20 +50,18 @@ from scipy.special import expit, log_expit, log_softmax, softmax
 __all__ = [
     "ACTIVATIONS",
     "OUTPUTS",
+    "Network",
     "forward",
     "hessian_vector_product",
+    "label_indices",
     "layer_slices",
     "loss_and_gradient",
     "n_params",
-    "output_activation",
-    "roll",
+    "penalty",
     "sigmoid",
-    "sigmoid_gradient",
     "softplus",
-    "check_thetas",
-    "label_indices",
+    "true_labels",
     "unpack",
-    "unroll",
 ]
 
 
@@ -95,28 +96,6 @@ def sigmoid(z, out=None):
     array([0. , 0.5, 1. ])
     """
     return expit(z, out=out)
-
-
-def sigmoid_gradient(z):
-    """Derivative of the sigmoid at ``z`` (the course's ``sigmoidGradient``).
-
-    Parameters
-    ----------
-    z : array-like
-        Pre-activations.
-
-    Returns
-    -------
-    ndarray
-        ``g(z) * (1 - g(z))``.
-
-    Examples
-    --------
-    >>> from sknn_digits import sigmoid_gradient
-    >>> sigmoid_gradient([-1, -0.5, 0, 0.5, 1]).round(6)
-    array([0.196612, 0.235004, 0.25    , 0.235004, 0.196612])
-    """
-    return sigmoid_derivative(sigmoid(np.asarray(z, dtype=float)))
 
 
 def sigmoid_inplace(z):
@@ -307,6 +286,20 @@ def label_indices(z, multilabel=False):
     return z.argmax(axis=1)
 
 
+def true_labels(Y, multilabel=False):
+    """The class index (or 0/1 label row) each row of the 0/1 target matrix ``Y`` stands for.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import true_labels
+    >>> true_labels(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])).tolist()
+    [1, 0]
+    """
+    if multilabel:
+        return Y.astype(np.int64)
+    return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+
+
 class Output(NamedTuple):
     """An output layer: what it means, written once.
 
@@ -366,74 +359,6 @@ def layer_slices(layer_sizes):
     return slices
 
 
-def roll(params, layer_sizes):
-    """Split a flat parameter vector into the course's ``Theta`` matrices.
-
-    Parameters
-    ----------
-    params : ndarray of shape (n_params,)
-        The unrolled parameters, as made by :func:`unroll`.
-    layer_sizes : sequence of int
-        ``(n_inputs, *hidden_sizes, n_outputs)``.
-
-    Returns
-    -------
-    list of ndarray
-        ``Theta_l`` of shape ``(layer_sizes[l+1], 1 + layer_sizes[l])``, bias
-        column first.  They are views of ``params``: writing to them writes
-        to ``params``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sknn_digits import roll, unroll
-    >>> theta_1, theta_2 = roll(np.arange(17.0), (3, 2, 3))
-    >>> theta_1
-    array([[0., 2., 4., 6.],
-           [1., 3., 5., 7.]])
-    >>> theta_2.shape
-    (3, 3)
-    >>> unroll(theta_1, theta_2)[:4]
-    array([0., 1., 2., 3.])
-    """
-    params = np.asarray(params)
-    layer_sizes = tuple(int(s) for s in layer_sizes)
-    if params.ndim != 1 or params.size != n_params(layer_sizes):
-        raise ValueError(
-            f"params must be a 1-D vector of {n_params(layer_sizes)} values for "
-            f"layer sizes {layer_sizes}, got an array of shape {params.shape}."
-        )
-    return [
-        params[s].reshape((n_out, 1 + n_in), order="F")
-        for s, n_in, n_out in zip(layer_slices(layer_sizes), layer_sizes, layer_sizes[1:])
-    ]
-
-
-def unroll(*thetas):
-    """Flatten ``Theta`` matrices into one vector, column by column (Octave's ``(:)``).
-
-    Parameters
-    ----------
-    *thetas : array-like of shape (n_out, 1 + n_in)
-        The course's weight matrices, bias column first.
-
-    Returns
-    -------
-    ndarray of shape (n_params,)
-        The parameter vector; :func:`roll` is its inverse.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sknn_digits import unroll
-    >>> unroll(np.array([[1, 2], [3, 4]]), np.array([[5, 6, 7]]))
-    array([1, 3, 2, 4, 5, 6, 7])
-    """
-    if not thetas:
-        raise ValueError("unroll needs at least one Theta matrix.")
-    return np.concatenate([np.asarray(t).ravel(order="F") for t in thetas])
-
-
 def unpack(params, layer_sizes):
     """Per-layer weight matrices ``W`` (n_in, n_out) and biases ``b`` (n_out,).
 
@@ -449,8 +374,19 @@ def unpack(params, layer_sizes):
     array([[3., 4., 5.],
            [6., 7., 8.]])
     """
-    thetas = roll(params, layer_sizes)
-    return [t[:, 1:].T for t in thetas], [t[:, 0] for t in thetas]
+    params = np.asarray(params)
+    layer_sizes = tuple(int(s) for s in layer_sizes)
+    if params.ndim != 1 or params.size != n_params(layer_sizes):
+        raise ValueError(
+            f"params must be a 1-D vector of {n_params(layer_sizes)} values for "
+            f"layer sizes {layer_sizes}, got an array of shape {params.shape}."
+        )
+    coefs, intercepts = [], []
+    for s, n_in, n_out in zip(layer_slices(layer_sizes), layer_sizes, layer_sizes[1:]):
+        theta_t = params[s].reshape((1 + n_in, n_out))  # Theta_l.T = [b_l; W_l]
+        intercepts.append(theta_t[0])
+        coefs.append(theta_t[1:])
+    return coefs, intercepts
 
 
 # ---------------------------------------------------------------------------
@@ -524,20 +460,6 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
         activations.append(g(z))  # a_{l+1} = g(z_{l+1}), in place
 
 
-def output_activation(X, coefs, intercepts, activation="logistic", output="logistic"):
-    """The network's output ``h`` for each row of ``X``.
-
-    Examples
-    --------
-    >>> from sknn_digits.core import output_activation
-    >>> output_activation(np.ones((1, 2)), [np.zeros((2, 2)), np.zeros((2, 3))],
-    ...                   [np.zeros(2), np.zeros(3)], output="softmax").round(4)
-    array([[0.3333, 0.3333, 0.3333]])
-    """
-    _, z_out = forward(X, coefs, intercepts, activation)
-    return OUTPUTS[output].h(z_out)
-
-
 def _sample_scale(n_rows, sample_weight, dtype, normaliser=None):
     """Per-sample factors ``w_i`` and the normaliser ``m`` of the cost.
 
@@ -555,21 +477,6 @@ def _sample_scale(n_rows, sample_weight, dtype, normaliser=None):
 
 def _compute_dtype(X):
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
-
-
-def _setup(params, layer_sizes, X, sample_weight, normaliser=None):
-    """What both passes need: the weights as views in ``X``'s dtype, ``w`` and ``m``."""
-    dtype = _compute_dtype(X)
-    coefs, intercepts = unpack(np.asarray(params).astype(dtype, copy=False), layer_sizes)
-    w, m = _sample_scale(X.shape[0], sample_weight, dtype, normaliser)
-    return coefs, intercepts, w, m
-
-
-def _like_params(params, layer_sizes):
-    """A new vector laid out like ``params`` (at least float32), and its layer views."""
-    params = np.asarray(params)
-    flat = np.empty(params.shape, dtype=np.result_type(params.dtype, np.float32))
-    return (flat, *unpack(flat, layer_sizes))
 
 
 def _backward(delta, activations, coefs, activation, workspace=None):
@@ -599,57 +506,297 @@ def _layer_gradient(a, delta, grad_W, grad_b):
     grad_b[...] = delta.sum(axis=0)
 
 
-def loss_and_gradient(
-    params,
-    layer_sizes,
-    X,
-    Y,
-    alpha=0.0,
-    activation="logistic",
-    output="logistic",
-    sample_weight=None,
-    workspace=None,
-    normaliser=None,
-):
-    """Regularised cost ``J`` and its gradient by backpropagation.
+def _squared_weights(coefs):
+    return sum(float(np.vdot(W, W)) for W in coefs)
+
+
+class Network:
+    """One network's shape, and everything computed from its parameter vector.
+
+    The one model of the network in the package: training, early stopping,
+    prediction, the drawing page and the cluster's chunk tasks all call these
+    methods.  Each takes the flat parameter vector first (see the module
+    docstring for its layout) and the data after it::
+
+        loss_gradient(params, X, Y, sample_weight=None, normaliser=None, alpha=0.0)
+        hessian_product(params, vector, X, Y, sample_weight=None, normaliser=None, alpha=0.0)
+        decision(params, X)          # the output layer's pre-activation z_L
+        hidden(params, X)            # each hidden layer's activation
+
+    Computations run in ``X``'s float dtype (float32 or float64).  The
+    activation-sized arrays of :meth:`loss_gradient` are kept between calls,
+    one set per thread, because an optimiser evaluates the cost hundreds of
+    times on the same data; they go when the network does.  A pickled network
+    (a copy sent to a cluster's worker) starts with none.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_features, *hidden_sizes, n_outputs)``.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="logistic"
+        The hidden activation ``g``.
+    output : {"logistic", "softmax"}, default="logistic"
+        Independent sigmoid units with binary cross-entropy (the course), or
+        softmax with multinomial cross-entropy.
+    workspace : dict, optional
+        A caller's dict to keep the arrays in instead (used by every thread:
+        the caller then owns the one-thread-at-a-time rule).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits.core import Network
+    >>> net = Network((2, 2, 1))
+    >>> X, Y = np.array([[0.0, 1.0], [1.0, 0.0]]), np.array([[1.0], [0.0]])
+    >>> J, grad = net.loss_gradient(np.zeros(net.n_params), X, Y)
+    >>> round(J, 6), grad.shape   # log(2): every output is 0.5
+    (0.693147, (9,))
+    >>> net.decision(np.zeros(9), X).tolist()
+    [[0.0], [0.0]]
+    """
+
+    def __init__(self, layer_sizes, activation="logistic", output="logistic", workspace=None):
+        self.layer_sizes = tuple(int(s) for s in layer_sizes)
+        if len(self.layer_sizes) < 2 or min(self.layer_sizes) < 1:
+            raise ValueError(f"layer_sizes must hold at least two positive sizes, got "
+                             f"{self.layer_sizes}.")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got "
+                             f"{activation!r}.")
+        if output not in OUTPUTS:
+            raise ValueError(f"output must be one of {sorted(OUTPUTS)}, got {output!r}.")
+        self.activation, self.output = activation, output
+        self.n_params = n_params(self.layer_sizes)
+        self._shared = workspace
+        self._local = threading.local()
+
+    def __repr__(self):
+        return (f"Network({self.layer_sizes}, activation={self.activation!r}, "
+                f"output={self.output!r})")
+
+    # A copy (pickled for a worker) keeps the shape and starts with no arrays.
+    def __getstate__(self):
+        return {"layer_sizes": self.layer_sizes, "activation": self.activation,
+                "output": self.output}
+
+    def __setstate__(self, state):
+        self.__init__(**state)
+
+    def workspace(self):
+        """This thread's reused arrays (a dict)."""
+        if self._shared is not None:
+            return self._shared
+        if not hasattr(self._local, "arrays"):
+            self._local.arrays = {}
+        return self._local.arrays
+
+    # ------------------------------------------------------------ the layers
+
+    def unpack(self, params, dtype=None):
+        """``coefs, intercepts``: views of ``params`` (copies when ``dtype`` differs)."""
+        params = np.asarray(params)
+        if dtype is not None:
+            params = params.astype(dtype, copy=False)
+        return unpack(params, self.layer_sizes)
+
+    def pack(self, coefs, intercepts):
+        """The parameter vector of per-layer ``coefs`` and ``intercepts``: :meth:`unpack`'s inverse."""
+        dtype = np.result_type(*coefs, *intercepts)
+        return np.concatenate([np.vstack([np.reshape(b, (1, -1)), W]).ravel()
+                               for W, b in zip(coefs, intercepts)]).astype(dtype, copy=False)
+
+    def _new_params(self, params):
+        """A new vector laid out like ``params`` (at least float32), and its layer views."""
+        flat = np.empty(self.n_params, dtype=np.result_type(np.asarray(params).dtype,
+                                                            np.float32))
+        return (flat, *unpack(flat, self.layer_sizes))
+
+    def forward(self, params, X, workspace=None):
+        """``(activations, z_L)``: :func:`forward` at ``params``, in ``X``'s float dtype."""
+        coefs, intercepts = self.unpack(params, _compute_dtype(X))
+        return forward(X, coefs, intercepts, self.activation, workspace)
+
+    def decision(self, params, X):
+        """The output layer's pre-activation ``z_L`` for each row of ``X``.
+
+        What the output means is read from it by :data:`OUTPUTS`: its
+        ``log_proba`` and ``labels``.
+        """
+        return self.forward(params, X)[1]
+
+    def hidden(self, params, X):
+        """Each hidden layer's activation ``a_2 .. a_{L-1}`` for each row of ``X``."""
+        return self.forward(params, X)[0][1:]
+
+    def hidden_and_decision(self, params, X):
+        """:meth:`hidden` and :meth:`decision` from one forward pass."""
+        activations, z = self.forward(params, X)
+        return activations[1:], z
+
+    def saturation(self, params, X):
+        """Share of first-layer units past ``|z| = 20`` at ``params``: their gradient vanished.
+
+        0 for activations that do not saturate (identity, relu).
+        """
+        if self.activation not in ("logistic", "tanh"):
+            return 0.0
+        coefs, intercepts = self.unpack(params, _compute_dtype(X))
+        z = forward(X, coefs[:1], intercepts[:1], self.activation)[1]
+        return float(np.mean(np.abs(z) > 20))
+
+    # ------------------------------------------------------------ the cost
+
+    def _scale(self, X, sample_weight, normaliser):
+        """Per-sample factors ``w_i`` and the normaliser ``m`` of the cost."""
+        return _sample_scale(X.shape[0], sample_weight, _compute_dtype(X), normaliser)
+
+    def penalty(self, params, alpha, m):
+        """The regulariser ``alpha / (2 m) * sum of squared weights`` and its gradient.
+
+        Biases are not penalised.  :meth:`loss_gradient` includes it; a sum of
+        chunks' data terms (``alpha=0``) needs it added once.  It is
+        quadratic, so its Hessian times ``v`` is its gradient at ``v``.
+        """
+        params = np.asarray(params)
+        grad, grad_coefs, _ = self._new_params(params)
+        grad[...] = 0.0
+        coefs = unpack(params, self.layer_sizes)[0]
+        for W, grad_W in zip(coefs, grad_coefs):
+            np.multiply(W, alpha / m, out=grad_W)
+        return alpha / (2 * m) * _squared_weights(coefs), grad
+
+    def loss_gradient(self, params, X, Y, sample_weight=None, normaliser=None, alpha=0.0):
+        """Regularised cost ``J`` and its gradient by backpropagation (BP1-BP4).
+
+        Parameters
+        ----------
+        params : ndarray of shape (n_params,)
+        X : ndarray or sparse matrix of shape (m, n_features)
+        Y : ndarray of shape (m, n_outputs)
+            0/1 targets, one column per output unit.
+        sample_weight : ndarray of shape (m,), optional
+            Non-negative weights; ``m`` then means their sum.
+        normaliser : float, optional
+            The cost's ``m``: by default the number of rows, or the sum of
+            ``sample_weight``.  A chunk of a larger data set passes the whole
+            set's (and ``alpha=0``), so the chunks' results add up.
+        alpha : float, default=0.0
+            The course's lambda.
+
+        Returns
+        -------
+        J : float
+        grad : ndarray of shape (n_params,)
+            A new array each call, laid out like ``params``.
+        """
+        workspace = self.workspace()
+        coefs, intercepts = self.unpack(params, _compute_dtype(X))
+        w, m = self._scale(X, sample_weight, normaliser)
+        grad, grad_coefs, grad_intercepts = self._new_params(params)
+        out = OUTPUTS[self.output]
+
+        # Forward pass.
+        activations, z_out = forward(X, coefs, intercepts, self.activation, workspace)
+
+        # Cost: weighted data term + penalty on the weights (not the biases).
+        J = float(w.ravel() @ out.loss(z_out, Y)) + alpha / (2 * m) * _squared_weights(coefs)
+
+        # Backward pass, from the output error delta_L = w * (h - Y)   (BP1).
+        delta = out.h(z_out)
+        delta -= Y
+        delta *= w
+        for layer, a, delta, _ in _backward(delta, activations, coefs, self.activation,
+                                            workspace):
+            _layer_gradient(a, delta, grad_coefs[layer], grad_intercepts[layer])  # BP3, BP4
+            grad_coefs[layer] += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
+        return J, grad
+
+    def hessian_product(self, params, vector, X, Y, sample_weight=None, normaliser=None,
+                        alpha=0.0):
+        """Exact product of the Hessian of ``J`` with ``vector`` (Pearlmutter's R-operator).
+
+        ``R{f} = d/dr f(params + r * vector)`` at ``r = 0`` is pushed through one
+        forward and one backward pass next to the ordinary ones, at the cost of
+        about two gradient evaluations and no matrix of size n_params^2::
+
+            R{z_{l+1}} = R{a_l} W_l + a_l V_l + Vb_l,    R{a_{l+1}} = g'(z_{l+1}) R{z_{l+1}}
+            R{delta_L} = w * R{h}
+            R{dJ/dW_l} = R{a_l}^T delta_{l+1} + a_l^T R{delta_{l+1}} + alpha/m V_l
+            R{delta_l} = (R{delta_{l+1}} W_l^T + delta_{l+1} V_l^T) * g'(a_l)
+                         + (delta_{l+1} W_l^T) * g''(a_l) R{a_l}
+
+        where ``V_l, Vb_l`` are ``vector``'s views of layer ``l`` and ``g''(a)``
+        is the slope of ``g'`` as a function of ``a``.  The other arguments are
+        :meth:`loss_gradient`'s.
+        """
+        dtype = _compute_dtype(X)
+        coefs, intercepts = self.unpack(params, dtype)
+        V, Vb = self.unpack(vector, dtype)
+        w, m = self._scale(X, sample_weight, normaliser)
+        act, out = ACTIVATIONS[self.activation], OUTPUTS[self.output]
+
+        # Forward pass, and its R-forward: R{a_1} = R{X} = 0.
+        activations, z_out = forward(X, coefs, intercepts, self.activation)
+        R_activations = [None]
+        for layer in range(len(coefs)):
+            a, R_a = activations[layer], R_activations[layer]
+            R_z = a @ V[layer] + Vb[layer]  # R{z_{l+1}} = R{a_l} W_l + a_l V_l + Vb_l
+            if R_a is not None:
+                R_z += R_a @ coefs[layer]
+            if layer < len(coefs) - 1:  # R{a_{l+1}} = g'(z_{l+1}) R{z_{l+1}}
+                R_activations.append(act.g_prime(activations[layer + 1]) * R_z)
+        h = out.h(z_out)
+
+        # Backward pass (the gradient's own walk) and its R-backward beside it.
+        hv, hv_coefs, hv_intercepts = self._new_params(params)
+        R_delta = out.h_direction(h, R_z) * w  # R{delta_L} = w * R{h}
+        for layer, a, delta, back in _backward((h - Y) * w, activations, coefs,
+                                               self.activation):
+            R_a = R_activations[layer]
+            _layer_gradient(a, R_delta, hv_coefs[layer], hv_intercepts[layer])
+            hv_coefs[layer] += (alpha / m) * V[layer]
+            if R_a is not None:
+                hv_coefs[layer] += R_a.T @ delta
+            if back is not None:
+                R_back = R_delta @ coefs[layer].T + delta @ V[layer].T
+                R_delta = R_back * act.g_prime(a) + back * act.g_prime_slope(a) * R_a
+        return hv
+
+
+# ---------------------------------------------------------------------------
+# The same as functions of the layer sizes, for one-off calls.
+# ---------------------------------------------------------------------------
+
+
+def loss_and_gradient(params, layer_sizes, X, Y, alpha=0.0, activation="logistic",
+                      output="logistic", sample_weight=None, workspace=None, normaliser=None):
+    """Regularised cost ``J`` and its gradient: :meth:`Network.loss_gradient` in one call.
 
     Parameters
     ----------
     params : ndarray of shape (n_params,)
-        Unrolled parameters (see :func:`unroll`).
+        Unrolled parameters (see :func:`sknn_digits.unroll`).
     layer_sizes : sequence of int
         ``(n_features, *hidden_sizes, n_outputs)``.
     X : ndarray or sparse matrix of shape (m, n_features)
-        Inputs, one sample per row.  The computation runs in ``X``'s float
-        dtype (float32 or float64).
     Y : ndarray of shape (m, n_outputs)
-        Targets: 0/1 indicators, one column per output unit.
     alpha : float, default=0.0
         The course's lambda: adds ``alpha / (2 m) * sum of squared weights``
         (biases excluded).
-    activation : {"logistic", "tanh", "relu"}, default="logistic"
-        Hidden activation.
-    output : {"logistic", "softmax"}, default="logistic"
-        Independent sigmoid units with binary cross-entropy (the course), or
-        softmax with multinomial cross-entropy.
+    activation, output : str
+        As for :class:`Network`.
     sample_weight : ndarray of shape (m,), optional
-        Non-negative weights; ``m`` then means their sum.
     workspace : dict, optional
         A dict owned by the caller in which activation-sized arrays are kept
         and reused by the next call with the same shapes.  The results do not
         depend on it.
     normaliser : float, optional
-        The cost's ``m``: by default the number of rows, or the sum of
-        ``sample_weight``.  For a chunk of a larger data set, pass the whole
-        set's and ``alpha=0``: the chunks' results then add up to the set's
-        data term, to which :func:`penalty` adds the rest.
+        As for :meth:`Network.loss_gradient`.
 
     Returns
     -------
     J : float
-        The cost.
     grad : ndarray of shape (n_params,)
-        ``dJ/dparams``, laid out like ``params``: a new array each call.
 
     Examples
     --------
@@ -661,36 +808,12 @@ def loss_and_gradient(
     >>> round(J, 6)   # log(2): every output is 0.5
     0.693147
     """
-    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight, normaliser)
-    grad, grad_coefs, grad_intercepts = _like_params(params, layer_sizes)
-    out = OUTPUTS[output]
-
-    # Forward pass.
-    activations, z_out = forward(X, coefs, intercepts, activation, workspace)
-
-    # Cost: weighted data term + penalty on the weights (not the biases).
-    J = float(w.ravel() @ out.loss(z_out, Y)) + alpha / (2 * m) * _squared_weights(coefs)
-
-    # Backward pass, from the output error delta_L = w * (h - Y).
-    delta = out.h(z_out)
-    delta -= Y
-    delta *= w
-    for layer, a, delta, _ in _backward(delta, activations, coefs, activation, workspace):
-        _layer_gradient(a, delta, grad_coefs[layer], grad_intercepts[layer])
-        grad_coefs[layer] += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
-    return J, grad
-
-
-def _squared_weights(coefs):
-    return sum(float(np.vdot(W, W)) for W in coefs)
+    network = Network(layer_sizes, activation, output, workspace=workspace)
+    return network.loss_gradient(params, X, Y, sample_weight, normaliser, alpha)
 
 
 def penalty(params, layer_sizes, alpha, m):
-    """The regulariser ``alpha / (2 m) * sum of squared weights`` and its gradient.
-
-    Biases are not penalised.  :func:`loss_and_gradient` includes it; a sum
-    of chunks' data terms (``alpha=0``) needs it added once.  It is
-    quadratic, so its Hessian times ``v`` is its gradient at ``v``.
+    """The regulariser and its gradient: :meth:`Network.penalty` in one call.
 
     Examples
     --------
@@ -699,53 +822,13 @@ def penalty(params, layer_sizes, alpha, m):
     >>> value, grad.tolist()   # 6 weights of 1; 3 biases free
     (1.5, [0.0, 0.0, 0.5, 0.5, 0.5, 0.5, 0.0, 0.5, 0.5])
     """
-    params = np.asarray(params)
-    grad, grad_coefs, _ = _like_params(params, layer_sizes)
-    grad[...] = 0.0
-    coefs = unpack(params, layer_sizes)[0]
-    for W, grad_W in zip(coefs, grad_coefs):
-        grad_W[...] = (alpha / m) * W
-    return alpha / (2 * m) * _squared_weights(coefs), grad
+    return Network(layer_sizes).penalty(params, alpha, m)
 
 
-def hessian_vector_product(
-    params,
-    vector,
-    layer_sizes,
-    X,
-    Y,
-    alpha=0.0,
-    activation="logistic",
-    output="logistic",
-    sample_weight=None,
-    normaliser=None,
-):
-    """Exact product of the Hessian of ``J`` with ``vector`` (Pearlmutter's R-operator).
-
-    ``R{f} = d/dr f(params + r * vector)`` at ``r = 0`` is pushed through one
-    forward and one backward pass next to the ordinary ones, at the cost of
-    about two gradient evaluations and no matrix of size n_params^2::
-
-        R{z_{l+1}} = R{a_l} W_l + a_l V_l + Vb_l,    R{a_{l+1}} = g'(z_{l+1}) R{z_{l+1}}
-        R{delta_L} = w * R{h}
-        R{dJ/dW_l} = R{a_l}^T delta_{l+1} + a_l^T R{delta_{l+1}} + alpha/m V_l
-        R{delta_l} = (R{delta_{l+1}} W_l^T + delta_{l+1} V_l^T) * g'(a_l)
-                     + (delta_{l+1} W_l^T) * g''(a_l) R{a_l}
-
-    where ``V_l, Vb_l`` are ``vector``'s views of layer ``l`` and ``g''(a)``
-    is the slope of ``g'`` as a function of ``a``.
-
-    Parameters
-    ----------
-    params, vector : ndarray of shape (n_params,)
-        Where the Hessian is taken, and the direction.
-    layer_sizes, X, Y, alpha, activation, output, sample_weight, normaliser
-        As for :func:`loss_and_gradient`.
-
-    Returns
-    -------
-    ndarray of shape (n_params,)
-        ``H @ vector``.
+def hessian_vector_product(params, vector, layer_sizes, X, Y, alpha=0.0,
+                           activation="logistic", output="logistic", sample_weight=None,
+                           normaliser=None):
+    """Exact Hessian-vector product: :meth:`Network.hessian_product` in one call.
 
     Examples
     --------
@@ -759,85 +842,5 @@ def hessian_vector_product(
     >>> bool(np.allclose(hv, (g(params + 1e-6 * v) - g(params - 1e-6 * v)) / 2e-6))
     True
     """
-    coefs, intercepts, w, m = _setup(params, layer_sizes, X, sample_weight, normaliser)
-    V, Vb = _setup(vector, layer_sizes, X, None)[:2]
-    act, out = ACTIVATIONS[activation], OUTPUTS[output]
-
-    # Forward pass, and its R-forward: R{a_1} = R{X} = 0.
-    activations, z_out = forward(X, coefs, intercepts, activation)
-    R_activations = [None]
-    for layer in range(len(coefs)):
-        a, R_a = activations[layer], R_activations[layer]
-        R_z = a @ V[layer] + Vb[layer]  # R{z_{l+1}} = R{a_l} W_l + a_l V_l + Vb_l
-        if R_a is not None:
-            R_z += R_a @ coefs[layer]
-        if layer < len(coefs) - 1:  # R{a_{l+1}} = g'(z_{l+1}) R{z_{l+1}}
-            R_activations.append(act.g_prime(activations[layer + 1]) * R_z)
-    h = out.h(z_out)
-
-    # Backward pass (the gradient's own walk) and its R-backward beside it.
-    hv, hv_coefs, hv_intercepts = _like_params(params, layer_sizes)
-    R_delta = out.h_direction(h, R_z) * w  # R{delta_L} = w * R{h}
-    for layer, a, delta, back in _backward((h - Y) * w, activations, coefs, activation):
-        R_a = R_activations[layer]
-        _layer_gradient(a, R_delta, hv_coefs[layer], hv_intercepts[layer])
-        hv_coefs[layer] += (alpha / m) * V[layer]
-        if R_a is not None:
-            hv_coefs[layer] += R_a.T @ delta
-        if back is not None:
-            R_back = R_delta @ coefs[layer].T + delta @ V[layer].T
-            R_delta = R_back * act.g_prime(a) + back * act.g_prime_slope(a) * R_a
-    return hv
-
-
-def check_thetas(thetas):
-    """Validate a chain of the course's weight matrices, one per layer.
-
-    Parameters
-    ----------
-    thetas : sequence of array-like
-        ``Theta_l`` of shape ``(n_out, 1 + n_in)``, bias column first, from
-        the first layer to the output layer.
-
-    Returns
-    -------
-    thetas : list of ndarray
-        float64 copies of the matrices.
-    layer_sizes : tuple of int
-        ``(n_inputs, *hidden_sizes, n_outputs)``.
-
-    Raises
-    ------
-    ValueError
-        If the list is empty, a matrix is not 2-D or not finite, or one
-        layer's matrix does not fit the one below it.
-
-    Examples
-    --------
-    >>> from sknn_digits.core import check_thetas
-    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 26))])[1]
-    (400, 25, 10)
-    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])
-    Traceback (most recent call last):
-    ...
-    ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of shape (25, 401).
-    """
-    thetas = [np.array(t, dtype=np.float64) for t in thetas]
-    if not thetas:
-        raise ValueError("Expected at least one Theta matrix, got none.")
-    for number, theta in enumerate(thetas, start=1):
-        if theta.ndim != 2 or theta.shape[1] < 2 or theta.shape[0] < 1:
-            raise ValueError(
-                f"Theta {number} must be a 2-D matrix with a bias column and at least "
-                f"one weight column, got shape {theta.shape}."
-            )
-        if not np.isfinite(theta).all():
-            raise ValueError(f"Theta {number} holds NaN or infinite values.")
-    for number, (below, above) in enumerate(zip(thetas, thetas[1:]), start=2):
-        if above.shape[1] != below.shape[0] + 1:
-            raise ValueError(
-                f"Theta {number} has shape {above.shape} but must have 1 + "
-                f"{below.shape[0]} columns to follow Theta {number - 1} of shape "
-                f"{below.shape}."
-            )
-    return thetas, (thetas[0].shape[1] - 1, *(t.shape[0] for t in thetas))
+    network = Network(layer_sizes, activation, output)
+    return network.hessian_product(params, vector, X, Y, sample_weight, normaliser, alpha)

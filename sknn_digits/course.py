@@ -12,14 +12,170 @@ Labels follow the course: ``y`` holds ``1..num_labels`` and unit ``k`` of the
 output layer answers "is it label ``k + 1``?".
 """
 
-import threading
+import functools
 
 import numpy as np
 from sklearn.utils import check_array
 
-from .core import check_thetas, loss_and_gradient, output_activation, unpack, unroll
+from .core import OUTPUTS, Network, layer_slices, sigmoid, sigmoid_derivative, unpack
 
-__all__ = ["labels_to_indicators", "nn_cost_function", "predict"]
+__all__ = [
+    "check_thetas",
+    "labels_to_indicators",
+    "nn_cost_function",
+    "predict",
+    "roll",
+    "sigmoid_gradient",
+    "unroll",
+]
+
+
+# ---------------------------------------------------------------- the course's layout
+
+
+def sigmoid_gradient(z):
+    """Derivative of the sigmoid at ``z`` (the course's ``sigmoidGradient``).
+
+    Parameters
+    ----------
+    z : array-like
+        Pre-activations.
+
+    Returns
+    -------
+    ndarray
+        ``g(z) * (1 - g(z))``.
+
+    Examples
+    --------
+    >>> from sknn_digits import sigmoid_gradient
+    >>> sigmoid_gradient([-1, -0.5, 0, 0.5, 1]).round(6)
+    array([0.196612, 0.235004, 0.25    , 0.235004, 0.196612])
+    """
+    return sigmoid_derivative(sigmoid(np.asarray(z, dtype=float)))
+
+
+
+def roll(params, layer_sizes):
+    """Split a flat parameter vector into the course's ``Theta`` matrices.
+
+    Parameters
+    ----------
+    params : ndarray of shape (n_params,)
+        The unrolled parameters, as made by :func:`unroll`.
+    layer_sizes : sequence of int
+        ``(n_inputs, *hidden_sizes, n_outputs)``.
+
+    Returns
+    -------
+    list of ndarray
+        ``Theta_l`` of shape ``(layer_sizes[l+1], 1 + layer_sizes[l])``, bias
+        column first.  They are views of ``params``: writing to them writes
+        to ``params``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits import roll, unroll
+    >>> theta_1, theta_2 = roll(np.arange(17.0), (3, 2, 3))
+    >>> theta_1
+    array([[0., 2., 4., 6.],
+           [1., 3., 5., 7.]])
+    >>> theta_2.shape
+    (3, 3)
+    >>> unroll(theta_1, theta_2)[:4]
+    array([0., 1., 2., 3.])
+    """
+    params = np.asarray(params)
+    layer_sizes = tuple(int(s) for s in layer_sizes)
+    unpack(params, layer_sizes)  # checks the vector's size
+    return [
+        params[s].reshape((n_out, 1 + n_in), order="F")
+        for s, n_in, n_out in zip(layer_slices(layer_sizes), layer_sizes, layer_sizes[1:])
+    ]
+
+
+def unroll(*thetas):
+    """Flatten ``Theta`` matrices into one vector, column by column (Octave's ``(:)``).
+
+    Parameters
+    ----------
+    *thetas : array-like of shape (n_out, 1 + n_in)
+        The course's weight matrices, bias column first.
+
+    Returns
+    -------
+    ndarray of shape (n_params,)
+        The parameter vector; :func:`roll` is its inverse.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits import unroll
+    >>> unroll(np.array([[1, 2], [3, 4]]), np.array([[5, 6, 7]]))
+    array([1, 3, 2, 4, 5, 6, 7])
+    """
+    if not thetas:
+        raise ValueError("unroll needs at least one Theta matrix.")
+    return np.concatenate([np.asarray(t).ravel(order="F") for t in thetas])
+
+
+
+def check_thetas(thetas):
+    """Validate a chain of the course's weight matrices, one per layer.
+
+    Parameters
+    ----------
+    thetas : sequence of array-like
+        ``Theta_l`` of shape ``(n_out, 1 + n_in)``, bias column first, from
+        the first layer to the output layer.
+
+    Returns
+    -------
+    thetas : list of ndarray
+        float64 copies of the matrices.
+    layer_sizes : tuple of int
+        ``(n_inputs, *hidden_sizes, n_outputs)``.
+
+    Raises
+    ------
+    ValueError
+        If the list is empty, a matrix is not 2-D or not finite, or one
+        layer's matrix does not fit the one below it.
+
+    Examples
+    --------
+    >>> from sknn_digits.course import check_thetas
+    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 26))])[1]
+    (400, 25, 10)
+    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])
+    Traceback (most recent call last):
+    ...
+    ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of shape (25, 401).
+    """
+    thetas = [np.array(t, dtype=np.float64) for t in thetas]
+    if not thetas:
+        raise ValueError("Expected at least one Theta matrix, got none.")
+    for number, theta in enumerate(thetas, start=1):
+        if theta.ndim != 2 or theta.shape[1] < 2 or theta.shape[0] < 1:
+            raise ValueError(
+                f"Theta {number} must be a 2-D matrix with a bias column and at least "
+                f"one weight column, got shape {theta.shape}."
+            )
+        if not np.isfinite(theta).all():
+            raise ValueError(f"Theta {number} holds NaN or infinite values.")
+    for number, (below, above) in enumerate(zip(thetas, thetas[1:]), start=2):
+        if above.shape[1] != below.shape[0] + 1:
+            raise ValueError(
+                f"Theta {number} has shape {above.shape} but must have 1 + "
+                f"{below.shape[0]} columns to follow Theta {number - 1} of shape "
+                f"{below.shape}."
+            )
+    return thetas, (thetas[0].shape[1] - 1, *(t.shape[0] for t in thetas))
+
+
+# ---------------------------------------------------------------- the course's functions
+
 
 
 def _check_X(X):
@@ -109,23 +265,18 @@ def nn_cost_function(
             f"X must have shape (m, {input_layer_size}) with m = len(y) = "
             f"{Y.shape[0]}, got {X.shape}."
         )
-    layer_sizes = (input_layer_size, hidden_layer_size, num_labels)
+    network = _network((input_layer_size, hidden_layer_size, num_labels))
     params = np.asarray(nn_params, dtype=np.float64)
-    J, grad = loss_and_gradient(params, layer_sizes, X, Y, alpha=lambda_,
-                                workspace=_workspace())
+    J, grad = network.loss_gradient(params, X, Y, alpha=lambda_)
     if not np.isfinite(J):
         _check_X(X)  # names NaN or infinity in X, if that is the cause
     return J, grad
 
 
-_BUFFERS = threading.local()
-
-
-def _workspace():
-    """This thread's buffers for :func:`nn_cost_function` (the last problem's sizes only)."""
-    if not hasattr(_BUFFERS, "workspace"):
-        _BUFFERS.workspace = {}
-    return _BUFFERS.workspace
+@functools.lru_cache(maxsize=1)
+def _network(layer_sizes):
+    """The course's network of these sizes; it keeps each thread's arrays between calls."""
+    return Network(layer_sizes)
 
 
 def predict(theta_1, theta_2, X):
@@ -163,7 +314,6 @@ def predict(theta_1, theta_2, X):
             f"got shape {X.shape}."
         )
     layer_sizes = (X.shape[1], theta_1.shape[0], theta_2.shape[0])
-    coefs, intercepts = unpack(unroll(theta_1, theta_2), layer_sizes)
-    h = output_activation(X, coefs, intercepts)
+    h = OUTPUTS["logistic"].h(Network(layer_sizes).decision(unroll(theta_1, theta_2), X))
     pred = h.argmax(axis=1)
     return pred, h[np.arange(h.shape[0]), pred]

@@ -17,7 +17,7 @@ import numpy as np
 from scipy.io import loadmat
 
 from ._files import check_readable
-from .core import check_thetas
+from .course import check_thetas
 
 __all__ = [
     "EX4_CLASSES",

@@ -1,55 +1,34 @@
 """BackpropMLPClassifier: the course's network as a scikit-learn classifier.
 
-The estimator is glue: it validates its input, encodes the labels as 0/1
-columns, builds a :class:`~sknn_digits._training.Problem`, hands it to the
-trainer and assigns what comes back, all fitted attributes together at the
-end, so a fit that raises leaves the estimator as it was.  What an output
-means (probabilities, decisions) is read from :data:`sknn_digits.core.OUTPUTS`.
+The estimator is glue: :func:`sknn_digits._data.prepare` validates, encodes
+and weighs the data wherever they are; ``fit`` builds the
+:class:`~sknn_digits.core.Network` and the
+:class:`~sknn_digits._training.Problem`, hands them to
+:func:`~sknn_digits._training.train` with the data's objective, and assigns
+what comes back, all fitted attributes together at the end, so a fit that
+raises leaves the estimator as it was.  Every ``predict*`` reads one forward
+pass (:meth:`BackpropMLPClassifier._forward`) through what the output means
+(:data:`sknn_digits.core.OUTPUTS`).
 """
 
-import copy
-import functools
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _dask
-from . import _training as training
-from ._compat import (
-    CallbackSupportMixin,
-    Interval,
-    Options,
-    StrOptions,
-    _check_sample_weight,
-    _fit_context,
-)
-from .core import ACTIVATIONS, OUTPUTS, check_thetas, forward, roll, unpack, unroll
+from ._compat import CallbackSupportMixin, Interval, Options, StrOptions, _fit_context
+from ._dask import blockwise, is_dask
+from ._dask import score as dask_score
+from ._data import prepare
+from ._observers import SklearnCallbacks
+from ._training import SOLVERS, Problem, Settings, train
+from .core import ACTIVATIONS, OUTPUTS, Network
+from .course import check_thetas, roll, unroll
 from .initialization import initial_params
 
 __all__ = ["BackpropMLPClassifier"]
-
-
-def _blockwise(outputs):
-    """On a dask array, the method runs on each chunk of rows on the workers, lazily.
-
-    ``outputs(estimator)`` gives the result's number of columns (None for one
-    value per row) and dtype.
-    """
-    def decorate(method):
-        @functools.wraps(method)
-        def run(self, X):
-            if not _dask.is_dask(X):
-                return method(self, X)
-            check_is_fitted(self)
-            return _dask.map_rows(functools.partial(method, self), X, self.n_features_in_,
-                                  *outputs(self))
-        return run
-    return decorate
 
 
 def _labels(estimator):
@@ -193,7 +172,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         "activation": [StrOptions(set(ACTIVATIONS))],
         "output_activation": [StrOptions(set(OUTPUTS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "solver": [StrOptions(set(training.SOLVERS))],
+        "solver": [StrOptions(set(SOLVERS))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
@@ -252,22 +231,21 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coefs_")
-        if _dask.is_dask(X):  # the data stay on the cluster's workers
-            problem, y, fitted, trainer = self._distributed_problem(X, y, sample_weight, warm)
-        else:
-            problem, y, fitted, trainer = self._problem(X, y, sample_weight, warm)
-        multilabel = fitted["_label_binarizer"].y_type_ == "multilabel-indicator"
+        data = prepare(self, X, y, sample_weight, warm)
+        n_outputs = data.Y.shape[1]
+        network = Network((data.X.shape[1], *self._hidden_sizes(), n_outputs), self.activation,
+                          self._out_activation(n_outputs, data.multilabel))
+        problem = Problem(network, data.X, data.Y, data.sample_weight, float(self.alpha),
+                          data.multilabel)
+        fitted = dict(data.fitted, out_activation_=network.output)
         # scikit-learn's callbacks rebuild each iteration's model from these and its weights.
-        callbacks = training.SklearnCallbacks.begin(self, problem, y, dict(fitted))
-        fit = trainer(
-            problem, self._starting_params(problem.layer_sizes, warm),
-            training.Settings.of(self), multilabel, warm=warm,
-            previous_scores=self.validation_scores_ if warm else None,
-            observers=[c for c in (callbacks,) if c is not None])
-        coefs, intercepts = unpack(fit.params, problem.layer_sizes)
+        callbacks = SklearnCallbacks.begin(self, problem, data.y, dict(fitted))
+        fit = train(problem, self._starting_params(network.layer_sizes, warm),
+                    Settings.of(self), data.objective, warm=warm,
+                    previous_scores=self.validation_scores_ if warm else None,
+                    observers=[c for c in (callbacks,) if c is not None])
         fitted.update(
-            thetas_=roll(fit.params, problem.layer_sizes), coefs_=coefs, intercepts_=intercepts,
-            n_layers_=len(problem.layer_sizes), n_outputs_=problem.layer_sizes[-1],
+            self._weights(fit.params, network.layer_sizes),
             loss_=fit.loss, n_iter_=fit.n_iter, solver_message_=fit.message,
             loss_curve_=(list(self.loss_curve_) if warm else []) + fit.loss_curve,
             validation_scores_=fit.validation_scores,
@@ -279,43 +257,12 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             callbacks.end()
         return self
 
-    def _problem(self, X, y, sample_weight, warm):
-        """What is minimised, for in-memory data; and the fitted attributes known before."""
-        # validate_data records the input's shape and names on the estimator it
-        # is given: on a copy, so that nothing is assigned before the fit succeeds.
-        shell = copy.copy(self)
-        X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
-                             dtype=(np.float64, np.float32), multi_output=True)
-        binarizer = self._encoder(y, warm)
-        multilabel = binarizer.y_type_ == "multilabel-indicator"
-        Y = binarizer.transform(y).astype(X.dtype)
-        problem = training.Problem(
-            (X.shape[1], *self._hidden_sizes(), Y.shape[1]), X, Y, float(self.alpha),
-            self.activation, self._out_activation(Y.shape[1], multilabel),
-            self._sample_weight(sample_weight, X, y, multilabel),
-        )
-        fitted = dict(_label_binarizer=binarizer, classes_=binarizer.classes_,
-                      n_features_in_=shell.n_features_in_, out_activation_=problem.output)
-        if hasattr(shell, "feature_names_in_"):
-            fitted["feature_names_in_"] = shell.feature_names_in_
-        return problem, y, fitted, training.train
-
-    def _distributed_problem(self, X, y, sample_weight, warm):
-        """The same for dask arrays: validated, encoded and weighted on the workers."""
-        X, y, sample_weight = _dask.check_inputs(
-            X, y, sample_weight, self.n_features_in_ if warm else None)
-        binarizer = self._encoder(_dask.labels(y), warm)
-        multilabel = binarizer.y_type_ == "multilabel-indicator"
-        Y = _dask.encode(y, binarizer, X.dtype)
-        problem = training.Problem(
-            (X.shape[1], *self._hidden_sizes(), Y.shape[1]), X, Y, float(self.alpha),
-            self.activation, self._out_activation(Y.shape[1], multilabel),
-            _dask.sample_weight(sample_weight, self.class_weight, y, binarizer.classes_,
-                                multilabel, X.dtype),
-        )
-        fitted = dict(_label_binarizer=binarizer, classes_=binarizer.classes_,
-                      n_features_in_=X.shape[1], out_activation_=problem.output)
-        return problem, y, fitted, _dask.train
+    @staticmethod
+    def _weights(params, layer_sizes):
+        """The fitted weight attributes of a parameter vector; they share its memory."""
+        coefs, intercepts = Network(layer_sizes).unpack(params)
+        return dict(thetas_=roll(params, layer_sizes), coefs_=coefs, intercepts_=intercepts,
+                    n_layers_=len(layer_sizes), n_outputs_=layer_sizes[-1])
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -326,52 +273,12 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                              f"of positive ints, got {self.hidden_layer_sizes!r}.")
         return tuple(int(s) for s in sizes)
 
-    def _encoder(self, y, warm):
-        """A LabelBinarizer fitted to ``y``'s classes (the previous ones for a warm start)."""
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        check_classification_targets(y)
-        kind = type_of_target(y)
-        if kind not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(f"{type(self).__name__} fits binary, multiclass or "
-                             f"multilabel-indicator targets; got {kind!r} targets.")
-        binarizer = LabelBinarizer().fit(y)
-        if binarizer.classes_.size < 2:
-            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes; "
-                             f"y holds one class only: {binarizer.classes_[0]!r}.")
-        if warm and (binarizer.y_type_ != self._label_binarizer.y_type_
-                     or not np.array_equal(binarizer.classes_, self.classes_)):
-            raise ValueError("warm_start needs y with the same classes as the previous fit "
-                             f"({self.classes_.tolist()}), got {binarizer.classes_.tolist()}.")
-        return binarizer
-
     def _out_activation(self, n_outputs, multilabel):
         if self.output_activation == "softmax" and multilabel:
             raise ValueError(
                 "output_activation='softmax' cannot fit multilabel targets: each sample may "
                 "belong to several classes. Use output_activation='logistic'.")
         return "softmax" if self.output_activation == "softmax" and n_outputs > 1 else "logistic"
-
-    def _sample_weight(self, sample_weight, X, y, multilabel):
-        """Validated sample weights times class weights, or None."""
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
-                                                 ensure_non_negative=True)
-        if self.class_weight is not None:
-            if multilabel:
-                raise ValueError("class_weight is not supported for multilabel targets.")
-            if isinstance(self.class_weight, dict):
-                bad = {k: w for k, w in self.class_weight.items()
-                       if not (isinstance(w, Real) and np.isfinite(w) and w >= 0)}
-                if bad:
-                    raise ValueError("class_weight must map classes to finite, non-negative "
-                                     f"numbers; got {bad}.")
-            factors = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-            sample_weight = factors if sample_weight is None else sample_weight * factors
-        if sample_weight is not None and not sample_weight.any():
-            raise ValueError("sample_weight (times class_weight) is zero for every sample: "
-                             "at least one weight must be positive.")
-        return sample_weight
 
     def _starting_params(self, layer_sizes, warm):
         if warm:
@@ -427,31 +334,37 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             thetas[-1] = -thetas[-1]
         estimator = cls(hidden_layer_sizes=layer_sizes[1:-1], **params)
         binarizer = LabelBinarizer().fit(classes)
-        weights = unroll(*thetas)
-        coefs, intercepts = unpack(weights, layer_sizes)
         vars(estimator).update(
             _label_binarizer=binarizer, classes_=binarizer.classes_,
             n_features_in_=layer_sizes[0], out_activation_="logistic",
-            thetas_=roll(weights, layer_sizes), coefs_=coefs, intercepts_=intercepts,
-            n_layers_=len(layer_sizes), n_outputs_=n_units)
+            **cls._weights(unroll(*thetas), layer_sizes))
         return estimator
 
     # -------------------------------------------------------------- predict
 
-    def _decision(self, X):
-        """The output layer's pre-activation ``z`` for validated ``X``."""
+    @property
+    def network_(self):
+        """The fitted :class:`~sknn_digits.core.Network` (its shape, activation and output)."""
+        check_is_fitted(self)
+        return Network((self.n_features_in_, *(W.shape[1] for W in self.coefs_)),
+                       self.activation, self.out_activation_)
+
+    def _forward(self, X):
+        """The hidden activations and the output's pre-activation ``z`` for ``X``: one pass."""
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                           dtype=(np.float64, np.float32))
-        coefs = [W.astype(X.dtype, copy=False) for W in self.coefs_]
-        intercepts = [b.astype(X.dtype, copy=False) for b in self.intercepts_]
-        return forward(X, coefs, intercepts, self.activation)[1]
+        network = self.network_
+        return network.hidden_and_decision(network.pack(self.coefs_, self.intercepts_), X)
+
+    def _decision(self, X):
+        return self._forward(X)[1]
 
     @property
     def _multilabel(self):
         return self._label_binarizer.y_type_ == "multilabel-indicator"
 
-    @_blockwise(_labels)
+    @blockwise(_labels)
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel targets).
 
@@ -467,7 +380,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         labels = OUTPUTS[self.out_activation_].labels(z, self._multilabel)
         return labels if self._multilabel else self.classes_[labels]
 
-    @_blockwise(_probabilities)
+    @blockwise(_probabilities)
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed from the pre-activations.
 
@@ -482,7 +395,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         z = self._decision(X)
         return OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
 
-    @_blockwise(_probabilities)
+    @blockwise(_probabilities)
     def predict_proba(self, X):
         """Class probabilities.
 
@@ -500,6 +413,34 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         """
         return np.exp(self.predict_log_proba(X))
 
+    def activations(self, X):
+        """Each hidden layer's activations and the class probabilities, from one forward pass.
+
+        What the drawing page shows beside its answer.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        hidden : list of ndarray
+            ``hidden[i]`` of shape (n_samples, hidden_layer_sizes[i]).
+        proba : ndarray of shape (n_samples, n_classes)
+            As :meth:`predict_proba`.
+
+        Examples
+        --------
+        >>> from sknn_digits import BackpropMLPClassifier
+        >>> clf = BackpropMLPClassifier(hidden_layer_sizes=(3, 2), max_iter=5).fit(
+        ...     [[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
+        >>> hidden, proba = clf.activations([[1.5]])
+        >>> [h.shape for h in hidden], proba.shape
+        ([(1, 3), (1, 2)], (1, 2))
+        """
+        hidden, z = self._forward(X)
+        return hidden, np.exp(OUTPUTS[self.out_activation_].log_proba(z, self._multilabel))
+
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (every label right, for multilabel targets).
 
@@ -515,8 +456,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         -------
         float or dask scalar
         """
-        if _dask.is_dask(X):
-            return _dask.score(self, X, y, sample_weight)
+        if is_dask(X):
+            return dask_score(self, X, y, sample_weight)
         return super().score(X, y, sample_weight)
 
     def __sklearn_tags__(self):

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from .core import unroll
-from .course import nn_cost_function
+from .course import nn_cost_function, unroll
 from .initialization import debug_initialize_weights
 
 __all__ = ["TOLERANCE", "check_nn_gradients", "numerical_gradient", "relative_difference"]

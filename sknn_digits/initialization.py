@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 from sklearn.utils import check_random_state
 
-from .core import unroll
+from .course import unroll
 
 __all__ = ["debug_initialize_weights", "initial_params", "rand_initialize_weights"]
 

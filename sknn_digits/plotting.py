@@ -8,6 +8,7 @@ matplotlib is an optional extra: ``pip install "sknn_digits[plot]"``.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
+from ._models import split_pipeline
 from .preprocessing import features_to_images, guess_layout
 
 __all__ = [
@@ -120,7 +121,7 @@ def plot_hidden_units(estimator, layout=None, n_cols=None):
     >>> model = BackpropMLPClassifier(hidden_layer_sizes=16, max_iter=20).fit(X / 16, y)
     >>> fig = plot_hidden_units(model)   # 16 images of 8 x 8 weights
     """
-    estimator = _final_step(estimator)
+    estimator = split_pipeline(estimator)[1]
     check_is_fitted(estimator, "coefs_")
     weights = estimator.coefs_[0].T  # one row of input weights per hidden unit
     return display_data(
@@ -161,7 +162,7 @@ def plot_predictions(estimator, X, y=None, layout=None, n_cols=5, max_images=25)
     plt = _pyplot()
     X = np.asarray(X, dtype=np.float64)[:max_images]
     proba = estimator.predict_proba(X)
-    classes = _final_step(estimator).classes_
+    classes = split_pipeline(estimator)[1].classes_
     predicted, confidence = classes[proba.argmax(axis=1)], proba.max(axis=1)
     images = features_to_images(X, layout or guess_layout(X.shape[1]))
     n_rows = -(-len(images) // n_cols)
@@ -198,7 +199,7 @@ def plot_loss_curve(estimator):
     30
     """
     plt = _pyplot()
-    estimator = _final_step(estimator)
+    estimator = split_pipeline(estimator)[1]
     check_is_fitted(estimator, "loss_curve_")
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(np.arange(1, len(estimator.loss_curve_) + 1), estimator.loss_curve_)
@@ -247,7 +248,3 @@ def plot_confusion_matrix(estimator, X, y, normalize=None, title="Confusion matr
     ax.set_title(title)
     return fig
 
-
-def _final_step(estimator):
-    """The classifier itself, also when it ends a Pipeline."""
-    return estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator

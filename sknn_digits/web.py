@@ -46,7 +46,7 @@ from importlib import resources
 
 import numpy as np
 
-from .core import forward
+from ._models import json_label, split_pipeline
 from .preprocessing import DigitImageTransformer, decode_image, guess_layout, images_to_features
 
 __all__ = ["MAX_BODY_BYTES", "MAX_PIXELS_SIDE", "DigitReader", "make_server"]
@@ -105,7 +105,7 @@ class DigitReader:
         self.layout = guess_layout(model.n_features_in_)
         self.transformer = DigitImageTransformer(layout=self.layout)
         self.network, self.before = _network_of(model)
-        self.classes = [_plain(label) for label in model.classes_]
+        self.classes = [json_label(label) for label in model.classes_]
 
     def describe(self):
         """The model as the page needs it (``GET /api/model``)."""
@@ -117,39 +117,30 @@ class DigitReader:
         """The network's answer for one picture (``POST /predict``)."""
         seen = self.transformer.transform_images([pixels])
         features = images_to_features(seen, self.layout)
-        probabilities = self.model.predict_proba(features)[0]
+        if self.network is None:
+            probabilities, hidden = self.model.predict_proba(features)[0], None
+        else:  # one forward pass gives both
+            X = features if self.before is None else self.before.transform(features)
+            layers, probabilities = self.network.activations(X)
+            probabilities, hidden = probabilities[0], [np.round(a[0], 4).tolist()
+                                                       for a in layers]
         return {
             "prediction": self.classes[int(np.argmax(probabilities))],
             "classes": self.classes,
             "probabilities": [round(float(p), 6) for p in probabilities],
             "seen": np.round(seen[0], 4).tolist(),
-            "hidden": self._hidden(features),
+            "hidden": hidden,
         }
-
-    def _hidden(self, features):
-        if self.network is None:
-            return None
-        net = self.network
-        X = features if self.before is None else self.before.transform(features)
-        dtype = net.coefs_[0].dtype
-        activations, _ = forward(np.asarray(X, dtype=dtype), net.coefs_, net.intercepts_,
-                                 net.activation)
-        return [np.round(a[0], 4).tolist() for a in activations[1:]]
 
 
 def _network_of(model):
     """The BackpropMLPClassifier at the end of ``model`` and the steps before it, if any."""
     from .estimator import BackpropMLPClassifier
 
-    steps = getattr(model, "steps", None)
-    last = steps[-1][1] if steps else model
+    before, last = split_pipeline(model)
     if not isinstance(last, BackpropMLPClassifier):
         return None, None
-    return last, (model[:-1] if steps and len(steps) > 1 else None)
-
-
-def _plain(label):
-    return label.item() if isinstance(label, np.generic) else label
+    return last, before
 
 
 # ---------------------------------------------------------------- requests

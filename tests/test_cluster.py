@@ -91,7 +91,7 @@ def test_dask_fit_equals_the_in_memory_fit(client, small_digits):
 def test_one_evaluation_equals_the_in_memory_one(client, small_digits):
     from sknn_digits._dask import DistributedObjective
     from sknn_digits._training import Objective, Problem
-    from sknn_digits.core import hessian_vector_product
+    from sknn_digits.core import Network
 
     X, y = small_digits
     X = X / 16
@@ -99,17 +99,17 @@ def test_one_evaluation_equals_the_in_memory_one(client, small_digits):
     weights = np.random.default_rng(2).random(len(y))
     rng = np.random.default_rng(3)
     params, vector = rng.normal(size=(2, 65 * 12 + 13 * 10))
-    problem = Problem((64, 12, 10), X, Y, 0.7, "logistic", "logistic", weights)
+    problem = Problem(Network((64, 12, 10)), X, Y, weights, alpha=0.7)
     chunked = problem._replace(X=da.from_array(X, chunks=(45, -1)),
                                Y=da.from_array(Y, chunks=(45, -1)),
                                sample_weight=da.from_array(weights, chunks=45))
-    distributed_objective = DistributedObjective(chunked, client)
+    distributed_objective = DistributedObjective(chunked)
     J, grad = Objective(problem)(params)
     J_dask, grad_dask = distributed_objective(params)
     assert J_dask == pytest.approx(J, rel=1e-14)
     np.testing.assert_allclose(grad_dask, grad, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(distributed_objective.hessp(params, vector),
-                               hessian_vector_product(params, vector, *problem),
+                               Objective(problem).hessp(params, vector),
                                rtol=1e-11, atol=1e-14)
 
 

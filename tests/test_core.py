@@ -12,12 +12,11 @@ from sknn_digits.core import (
     hessian_vector_product,
     loss_and_gradient,
     n_params,
-    roll,
     sigmoid,
     softplus,
     unpack,
-    unroll,
 )
+from sknn_digits.course import roll, unroll
 from sknn_digits.gradient_check import numerical_gradient, relative_difference
 from sknn_digits.initialization import initial_params
 

@@ -14,7 +14,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn_digits import BackpropMLPClassifier
-from sknn_digits.core import loss_and_gradient, unroll
+from sknn_digits.core import loss_and_gradient
+from sknn_digits.course import unroll
 from sknn_digits.initialization import initial_params
 
 
@@ -369,58 +370,6 @@ def test_early_stopping_needs_room_for_both_sets():
             [[0.0], [1.0], [2.0]], [0, 1, 0])
 
 
-def _blas_threads():
-    """Threads of numpy's BLAS and of every other BLAS library loaded."""
-    from threadpoolctl import threadpool_info
-
-    libraries = [i for i in threadpool_info() if i["user_api"] == "blas"]
-    numpy_blas = [i for i in libraries if "numpy" in i["filepath"]] or libraries
-    others = [i for i in libraries if i not in numpy_blas]
-    return (max(i["num_threads"] for i in numpy_blas),
-            max((i["num_threads"] for i in others), default=1))
-
-
-def _threads_seen_by_evaluations(monkeypatch, X, y, **params):
-    import sknn_digits._training as module
-
-    seen = []
-    real = module.loss_and_gradient
-    before = _blas_threads()
-
-    def spy(*args, **kwargs):
-        numpy_threads, solver_threads = _blas_threads()
-        assert solver_threads == 1  # the solver's BLAS always runs on one thread
-        seen.append(numpy_threads)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, "loss_and_gradient", spy)
-    BackpropMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
-    assert _blas_threads() == before  # restored
-    return set(seen)
-
-
-def test_blas_threads_follow_problem_size_and_outer_limits(monkeypatch):
-    from threadpoolctl import threadpool_limits
-
-    from sknn_digits import _training
-
-    # A quiet machine, whatever else runs beside the tests: the choice under
-    # load is test_training's.
-    monkeypatch.setattr(_training, "cores_busy_elsewhere", lambda: 0.0)
-    available = _blas_threads()[0]
-    rng = np.random.default_rng(0)
-    small_X, small_y = rng.random((100, 8)), rng.integers(0, 3, 100)
-    big_X, big_y = rng.random((4000, 400)), rng.integers(0, 10, 4000)
-    assert _threads_seen_by_evaluations(monkeypatch, small_X, small_y) == {1}
-    assert _threads_seen_by_evaluations(monkeypatch, big_X, big_y, hidden_layer_sizes=30) == {
-        available}
-    assert _threads_seen_by_evaluations(monkeypatch, big_X, big_y, n_threads=1) == {1}
-    # Inside a parallel grid search's worker the limit in force is kept.
-    with threadpool_limits(1, "blas"):
-        assert _threads_seen_by_evaluations(
-            monkeypatch, big_X, big_y, hidden_layer_sizes=30, n_threads=8) == {1}
-
-
 @pytest.mark.parametrize("solver", ["CG", "TNC", "trust-ncg"])
 def test_early_stopping_with_other_solvers(small_digits, solver):
     X, y = small_digits
@@ -546,28 +495,6 @@ def test_fit_never_rewrites_a_non_canonical_sparse_matrix(small_digits):
     assert not matrix.has_canonical_format
     dense = BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)
     np.testing.assert_allclose(clf.predict_proba(X), dense.predict_proba(X), rtol=1e-6)
-
-
-def test_fits_in_threads_restore_blas_limits_and_match_sequential_fits(small_digits):
-    from concurrent.futures import ThreadPoolExecutor
-
-    X, y = small_digits
-    before = _blas_threads()
-    settings = [dict(hidden_layer_sizes=h, random_state=s) for h in (10, 20) for s in (0, 1)]
-
-    def fit(params):
-        return BackpropMLPClassifier(max_iter=60, **params).fit(X, y).thetas_
-
-    sequential = [fit(p) for p in settings]
-    with ThreadPoolExecutor(4) as pool:
-        threaded = list(pool.map(fit, settings * 3))
-    assert _blas_threads() == before
-    # Bit for bit with numpy 2; the OpenBLAS that numpy 1.26 bundles rounds
-    # concurrent calls slightly differently (seen: 1e-6 relative at the floor).
-    rtol = 0 if int(np.__version__.split(".")[0]) >= 2 else 1e-5
-    for got, expected in zip(threaded, sequential * 3):
-        for a, b in zip(got, expected):
-            np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
 
 
 def test_convergence_warnings_name_the_callers_line(small_digits):

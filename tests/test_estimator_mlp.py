@@ -22,7 +22,8 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
 
 from sknn_digits import BackpropMLPClassifier
-from sknn_digits.core import loss_and_gradient, unroll
+from sknn_digits.core import loss_and_gradient
+from sknn_digits.course import unroll
 from sknn_digits.gradient_check import numerical_gradient
 
 ACTIVATION_TYPES = ["identity", "logistic", "tanh", "relu"]

@@ -1,0 +1,152 @@
+"""Training data made ready for a fit, wherever they are: validated, encoded, weighed.
+
+The estimator's ``fit`` calls :func:`prepare` once.  What differs between data
+in memory and data on a cluster (how to validate, count or look up labels
+and read weights) is a small *placement*: :class:`InMemory` here, and
+:class:`sknn_digits._dask.OnDask` for dask collections.  The rules (which
+targets are accepted, how class weights are computed and combined with
+sample weights, which weights are refused) are written once, below, over
+those few operations.  Each placement also names the
+:class:`~sknn_digits._training.Objective` that evaluates the network where
+its data are.
+"""
+
+import copy
+from numbers import Real
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from . import _dask
+from ._compat import _check_sample_weight
+from ._training import Objective
+
+__all__ = ["InMemory", "Prepared", "fit_encoder", "prepare", "sample_weights"]
+
+
+class InMemory:
+    """Data in this process: numpy arrays, array-likes and scipy sparse matrices."""
+
+    objective = Objective
+
+    @staticmethod
+    def validate(estimator, X, y, sample_weight, warm):
+        """``X`` (float, 2-D), ``y``, the weights, and the input attributes ``fit`` records."""
+        # validate_data records the input's shape and names on the estimator it
+        # is given: on a copy, so that nothing is assigned before the fit succeeds.
+        shell = copy.copy(estimator)
+        X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
+                             dtype=(np.float64, np.float32), multi_output=True)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
+                                                 ensure_non_negative=True)
+        fitted = {"n_features_in_": shell.n_features_in_}
+        if hasattr(shell, "feature_names_in_"):
+            fitted["feature_names_in_"] = shell.feature_names_in_
+        return X, y, sample_weight, fitted
+
+    @staticmethod
+    def label_sample(y):
+        """Labels holding every class of ``y``, to fit the encoder to."""
+        return y
+
+    @staticmethod
+    def encode(y, binarizer, dtype):
+        return binarizer.transform(y).astype(dtype)
+
+    @staticmethod
+    def class_counts(y):
+        return np.unique(y, return_counts=True)
+
+    @staticmethod
+    def per_sample(y, classes, factors):
+        """``factors[k]`` for each sample of class ``classes[k]``."""
+        return factors[np.searchsorted(classes, y)]
+
+    @staticmethod
+    def weight_facts(weights):
+        """(any negative, all finite, any positive)."""
+        return bool((weights < 0).any()), bool(np.isfinite(weights).all()), bool(weights.any())
+
+
+class Prepared(NamedTuple):
+    """Training data ready for a fit, and what the estimator records of them."""
+
+    X: object
+    y: object  # the labels as validated (scikit-learn's callbacks are shown them)
+    Y: object  # 0/1 targets, one column per output unit
+    sample_weight: object  # None or per-sample weights, class weights included
+    multilabel: bool
+    objective: type  # where the network is evaluated
+    fitted: dict  # attributes known before training: classes_, n_features_in_, ...
+
+
+def prepare(estimator, X, y, sample_weight, warm):
+    """Validate, find the classes, encode and weigh ``(X, y)`` for ``estimator.fit``."""
+    placement = _dask.OnDask if _dask.is_dask(X) else InMemory
+    X, y, sample_weight, fitted = placement.validate(estimator, X, y, sample_weight, warm)
+    previous = estimator._label_binarizer if warm else None
+    binarizer = fit_encoder(placement.label_sample(y), previous, type(estimator).__name__)
+    multilabel = binarizer.y_type_ == "multilabel-indicator"
+    weights = sample_weights(placement, sample_weight, estimator.class_weight, y,
+                             binarizer.classes_, multilabel, X.dtype)
+    fitted.update(_label_binarizer=binarizer, classes_=binarizer.classes_)
+    return Prepared(X, y, placement.encode(y, binarizer, X.dtype), weights, multilabel,
+                    placement.objective, fitted)
+
+
+def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
+    """A LabelBinarizer fitted to ``y``'s classes; for a warm start, the same as ``previous``."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = column_or_1d(y, warn=True)
+    check_classification_targets(y)
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass", "multilabel-indicator"):
+        raise ValueError(f"{name} fits binary, multiclass or multilabel-indicator targets; "
+                         f"got {kind!r} targets.")
+    binarizer = LabelBinarizer().fit(y)
+    if binarizer.classes_.size < 2:
+        raise ValueError(f"{name} needs samples of at least 2 classes; "
+                         f"y holds one class only: {binarizer.classes_[0]!r}.")
+    if previous is not None and (binarizer.y_type_ != previous.y_type_
+                                 or not np.array_equal(binarizer.classes_, previous.classes_)):
+        raise ValueError("warm_start needs y with the same classes as the previous fit "
+                         f"({previous.classes_.tolist()}), got {binarizer.classes_.tolist()}.")
+    return binarizer
+
+
+def sample_weights(placement, sample_weight, class_weight, y, classes, multilabel, dtype):
+    """Sample weights times class weights, or None; refused unless usable.
+
+    ``"balanced"`` weighs class ``k`` by ``n_samples / (n_classes * count_k)``;
+    a dict by its values, with scikit-learn's rules for its keys.  The
+    product must be finite and non-negative, and positive somewhere.
+    """
+    if class_weight is not None:
+        if multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if class_weight == "balanced":
+            values, counts = placement.class_counts(y)
+            factors = sum(counts) / (len(values) * np.asarray(counts, dtype=np.float64))
+        else:
+            bad = {k: w for k, w in class_weight.items()
+                   if not (isinstance(w, Real) and np.isfinite(w) and w >= 0)}
+            if bad:
+                raise ValueError("class_weight must map classes to finite, non-negative "
+                                 f"numbers; got {bad}.")
+            factors = compute_class_weight(class_weight, classes=classes, y=classes)
+        factors = placement.per_sample(y, classes, np.asarray(factors, dtype=dtype))
+        sample_weight = factors if sample_weight is None else sample_weight * factors
+    if sample_weight is None:
+        return None
+    negative, finite, positive = placement.weight_facts(sample_weight)
+    if negative or not finite:
+        raise ValueError("sample_weight must be finite and non-negative.")
+    if not positive:
+        raise ValueError("sample_weight (times class_weight) is zero for every sample: "
+                         "at least one weight must be positive.")
+    return sample_weight

@@ -1,0 +1,127 @@
+"""Tests of sknn_digits._threads: how many BLAS threads a fit gets, set and restored safely."""
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from sknn_digits import BackpropMLPClassifier, _threads
+from sknn_digits._observers import Observer, observing
+from sknn_digits._threads import PARALLEL_FLOPS, cores_busy_elsewhere, evaluation_threads
+
+
+def test_threads_follow_size_and_the_cores_other_programs_leave_free():
+    cores = os.cpu_count()
+    sizes = (784, 300, 10)
+    big, small = (sizes, int(PARALLEL_FLOPS) // 700_000 + 1), (sizes, 10)
+    assert evaluation_threads(None, *small, busy_elsewhere=lambda: 0.0)(cores) == 1
+    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 0.0)(cores) == cores
+    # Another program keeps a core busy: one thread fewer, never fewer than one.
+    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 1.0)(cores) == max(1, cores - 1)
+    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 64.0)(cores) == 1
+    # The user's choice and the limit in force win.
+    assert evaluation_threads(3, *big, busy_elsewhere=lambda: 64.0)(cores) == 3
+    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 0.0)(1) == 1
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
+def test_a_busy_core_elsewhere_is_seen():
+    import subprocess
+    import sys
+
+    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.3)  # the burner is running
+        busy = max(cores_busy_elsewhere(0.2) for _ in range(3))
+    finally:
+        burner.kill()
+        burner.wait()
+    assert busy >= 0.5
+    # This process's own work (a thread spinning beside the measurement) is
+    # not counted as another program's.
+    stop = threading.Event()
+    spinner = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
+    spinner.start()
+    try:
+        own = min(cores_busy_elsewhere(0.2) for _ in range(3))
+    finally:
+        stop.set()
+        spinner.join()
+    assert own < 0.5
+
+
+def _blas_threads():
+    """Threads of numpy's BLAS and of every other BLAS library loaded."""
+    from threadpoolctl import threadpool_info
+
+    libraries = [i for i in threadpool_info() if i["user_api"] == "blas"]
+    numpy_blas = [i for i in libraries if "numpy" in i["filepath"]] or libraries
+    others = [i for i in libraries if i not in numpy_blas]
+    return (max(i["num_threads"] for i in numpy_blas),
+            max((i["num_threads"] for i in others), default=1))
+
+
+class _Threads(Observer):
+    """Records the BLAS threads in force at the start and after every iteration."""
+
+    def __init__(self):
+        self.seen = []
+
+    def start(self, params, loss):
+        self.seen.append(_blas_threads())
+
+    def step(self, step):
+        self.seen.append(_blas_threads())
+
+
+def _threads_seen_by_evaluations(X, y, **params):
+    before = _blas_threads()
+    with observing(_Threads()) as record:
+        BackpropMLPClassifier(max_iter=2, random_state=0, **params).fit(X, y)
+    assert all(solver == 1 for _, solver in record.seen)  # the solver's BLAS: one thread
+    assert _blas_threads() == before  # restored
+    return {numpy_threads for numpy_threads, _ in record.seen}
+
+
+def test_blas_threads_follow_problem_size_and_outer_limits(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    # A quiet machine, whatever else runs beside the tests: the choice under
+    # load is tested above.
+    monkeypatch.setattr(_threads, "cores_busy_elsewhere", lambda: 0.0)
+    available = _blas_threads()[0]
+    rng = np.random.default_rng(0)
+    small_X, small_y = rng.random((100, 8)), rng.integers(0, 3, 100)
+    big_X, big_y = rng.random((4000, 400)), rng.integers(0, 10, 4000)
+    assert _threads_seen_by_evaluations(small_X, small_y) == {1}
+    assert _threads_seen_by_evaluations(big_X, big_y, hidden_layer_sizes=30) == {
+        available}
+    assert _threads_seen_by_evaluations(big_X, big_y, n_threads=1) == {1}
+    # Inside a parallel grid search's worker the limit in force is kept.
+    with threadpool_limits(1, "blas"):
+        assert _threads_seen_by_evaluations(
+            big_X, big_y, hidden_layer_sizes=30, n_threads=8) == {1}
+
+
+def test_fits_in_threads_restore_blas_limits_and_match_sequential_fits(small_digits):
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = small_digits
+    before = _blas_threads()
+    settings = [dict(hidden_layer_sizes=h, random_state=s) for h in (10, 20) for s in (0, 1)]
+
+    def fit(params):
+        return BackpropMLPClassifier(max_iter=60, **params).fit(X, y).thetas_
+
+    sequential = [fit(p) for p in settings]
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(pool.map(fit, settings * 3))
+    assert _blas_threads() == before
+    # Bit for bit with numpy 2; the OpenBLAS that numpy 1.26 bundles rounds
+    # concurrent calls slightly differently (seen: 1e-6 relative at the floor).
+    rtol = 0 if int(np.__version__.split(".")[0]) >= 2 else 1e-5
+    for got, expected in zip(threaded, sequential * 3):
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
