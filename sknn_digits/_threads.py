@@ -25,22 +25,48 @@ def _is_numpy_blas(controller):
     return "numpy" in controller.filepath
 
 
+def _set_threads(controller, n):
+    """Set ``controller``'s limit to ``n``; True if it took.
+
+    OpenBLAS 0.3.31 (the build numpy and scipy ship) ignores
+    ``openblas_set_num_threads`` from a thread while another live thread set
+    the limit last; after a fit in the main thread, a fit in any other thread
+    could no longer change it (measured).  Its ``openblas_set_num_threads_local``
+    sets the same process-wide limit whoever set it before, so it is used
+    when the ordinary call did not take.
+    """
+    controller.set_num_threads(n)
+    if controller.num_threads == n:
+        return True
+    setter = getattr(getattr(controller, "dynlib", None), "openblas_set_num_threads_local", None)
+    if controller.internal_api == "openblas" and setter is not None:
+        import ctypes
+
+        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
+        setter(n)
+    return controller.num_threads == n
+
+
 class _BlasThreads:
-    """Process-wide BLAS limits for the fits running now, however many threads run them.
+    """BLAS limits for the fits running now, each set and restored by the thread that runs it.
 
     numpy's BLAS does the cost evaluations; scipy's own copy does the
-    solver's vector work, which more threads only slow down (and two pools of
-    spinning threads on two cores slow each other down badly).  The first fit
-    to enter sets the limits, later ones running at the same time keep them,
-    and the last to leave restores what it found, so no interleaving of
-    entries and exits can leave a limit changed.
+    solver's vector work, which more threads only slow down.  Fits that run
+    at the same time in one process (a grid search under joblib's threading
+    backend, a user's thread pool) each get one thread: two teams of BLAS
+    threads spinning against each other on the same cores cost several times
+    the work.
+
+    Every change is made and undone by the fit's own thread, only where the
+    limit differs from what the fit wants, and undone only while it is still
+    in force: so no interleaving of fits leaves a limit changed.  (A design
+    in which the last fit to leave restored what the first had found lost
+    its restores: see :func:`_set_threads`.)
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._active = 0
-        self._saved = {}
-        self._threads = 1
 
     @staticmethod
     def _controllers():
@@ -49,35 +75,40 @@ class _BlasThreads:
         return [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
 
     def _enter(self, wanted):
+        """Set this fit's limits; return its numpy threads and the changes to undo."""
         with self._lock:
-            if self._active == 0:
-                controllers = self._controllers()
-                numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
-                available = max((c.num_threads for c in numpy_blas), default=1)
-                self._threads = max(1, min(wanted(available), available))
-                # What each library had, restored when the last fit leaves.
-                self._saved = {c.filepath: c.num_threads for c in controllers}
-                for c in controllers:
-                    c.set_num_threads(self._threads if c in numpy_blas else 1)
+            concurrent = self._active > 0
             self._active += 1
-            return self._threads
+        controllers = self._controllers()
+        numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
+        available = max((c.num_threads for c in numpy_blas), default=1)
+        threads = 1 if concurrent else max(1, min(wanted(available), available))
+        changed = []
+        for c in controllers:
+            before, target = c.num_threads, threads if c in numpy_blas else 1
+            if before != target and _set_threads(c, target):  # this thread undoes it
+                changed.append((c, before, target))
+        return threads, changed
 
-    def _exit(self):
+    def _exit(self, changed):
+        for c, before, target in reversed(changed):
+            if c.num_threads == target:  # nobody else changed it meanwhile
+                _set_threads(c, before)
         with self._lock:
             self._active -= 1
-            if self._active == 0:
-                for c in self._controllers():
-                    c.set_num_threads(self._saved.get(c.filepath, c.num_threads))
-                self._saved = {}
 
     @contextmanager
     def __call__(self, wanted):
-        """Run a fit with ``wanted(available)`` threads for numpy's BLAS, 1 for the rest."""
-        threads = self._enter(wanted)
+        """Run a fit with ``wanted(available)`` threads for numpy's BLAS, 1 for the rest.
+
+        ``available`` is numpy's BLAS limit in force; a fit that starts while
+        others run gets one thread.
+        """
+        threads, changed = self._enter(wanted)
         try:
             yield threads
         finally:
-            self._exit()
+            self._exit(changed)
 
 
 blas_threads = _BlasThreads()

@@ -125,3 +125,106 @@ def test_fits_in_threads_restore_blas_limits_and_match_sequential_fits(small_dig
     for got, expected in zip(threaded, sequential * 3):
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, b, rtol=rtol, atol=0)
+
+
+def test_threaded_fits_under_joblib_leave_every_limit_as_it_was(digits):
+    from joblib import Parallel, delayed
+
+    X, y = digits[0][:900], digits[1][:900]
+    before = _blas_threads()
+
+    def fit(seed):
+        return BackpropMLPClassifier(max_iter=30, random_state=seed).fit(X, y).loss_
+
+    for _ in range(3):
+        Parallel(n_jobs=2, backend="threading")(delayed(fit)(s) for s in range(6))
+        assert _blas_threads() == before
+    fit(0)  # a fit in the main thread (a search's refit), then threads again
+    Parallel(n_jobs=2, backend="threading")(delayed(fit)(s) for s in range(6))
+    assert _blas_threads() == before
+
+
+def _run_interleaved(order):
+    """Two fits' thread settings entered and left in ``order`` (e.g. "ABab": A in, B in,
+    A out, B out); returns the numpy threads each fit got."""
+    events = {step: threading.Event() for step in order}
+    got = {}
+
+    def fit(name):
+        mine = [s for s in order if s.lower() == name.lower()]
+        events[mine[0]].wait()
+        with _threads.blas_threads(lambda available: available) as threads:
+            got[name] = threads
+            _next(mine[0])
+            events[mine[1]].wait()
+        _next(mine[1])
+
+    def _next(step):
+        position = order.index(step)
+        if position + 1 < len(order):
+            events[order[position + 1]].set()
+
+    workers = [threading.Thread(target=fit, args=(name,)) for name in "AB"]
+    for worker in workers:
+        worker.start()
+    events[order[0]].set()
+    for worker in workers:
+        worker.join(timeout=30)
+    return got
+
+
+@pytest.mark.parametrize("order", ["ABab", "ABba", "AaBb"])
+def test_no_interleaving_of_two_fits_leaves_a_limit_changed(order):
+    from threadpoolctl import threadpool_limits
+
+    before = _blas_threads()
+    got = _run_interleaved(order)
+    assert _blas_threads() == before
+    # Overlapping fits run on one thread each; one alone gets what is available.
+    if order == "AaBb":
+        assert got == {"A": before[0], "B": before[0]}
+    else:
+        assert got["B"] == 1
+    # The same after the main thread itself set a limit last (OpenBLAS then
+    # ignored the ordinary call from other threads).
+    with threadpool_limits(before[0], "blas"):
+        pass
+    got = _run_interleaved(order)
+    assert _blas_threads() == before
+    if order != "AaBb":
+        assert got["B"] == 1
+
+
+def test_overlapping_fits_evaluate_on_one_thread_each(small_digits):
+    X, y = small_digits
+    BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)  # the main thread sets last
+    started, read = threading.Barrier(2), threading.Barrier(2)
+
+    class Overlap(Observer):
+        def __init__(self):
+            self.seen = []
+
+        def start(self, params, loss):
+            started.wait(timeout=30)  # both fits are running from here on
+            self.seen.append(_blas_threads()[0])
+            read.wait(timeout=30)  # and neither ends before both have looked
+
+        def step(self, step):
+            self.seen.append(_blas_threads()[0])
+            return step.n_iter >= 3
+
+    observers = [Overlap(), Overlap()]
+
+    def fit(observer):
+        with observing(observer):
+            BackpropMLPClassifier(hidden_layer_sizes=300, max_iter=5, n_threads=2,
+                                  random_state=0).fit(X, y)
+
+    workers = [threading.Thread(target=fit, args=(o,)) for o in observers]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert observers[0].seen and observers[1].seen
+    # While both run, both evaluate on one thread: the second to enter set it.
+    assert [o.seen[0] for o in observers] == [1, 1]
