@@ -23,6 +23,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _dask
 from ._compat import _check_sample_weight
+from ._models import json_label
 from ._training import Objective
 
 __all__ = ["InMemory", "Prepared", "fit_encoder", "prepare", "sample_weights"]
@@ -111,7 +112,7 @@ def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
     binarizer = LabelBinarizer().fit(y)
     if binarizer.classes_.size < 2:
         raise ValueError(f"{name} needs samples of at least 2 classes; "
-                         f"y holds one class only: {binarizer.classes_[0]!r}.")
+                         f"y holds one class only: {json_label(binarizer.classes_[0])!r}.")
     if previous is not None and (binarizer.y_type_ != previous.y_type_
                                  or not np.array_equal(binarizer.classes_, previous.classes_)):
         raise ValueError("warm_start needs y with the same classes as the previous fit "

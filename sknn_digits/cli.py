@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import warnings
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -240,90 +240,42 @@ def _load(data):
 
 @contextmanager
 def _cluster(address):
-    """A client of the cluster at ``address`` ('local': one started here), or None."""
+    """A client of the cluster at ``address`` (None without one), announced on stdout."""
     if address is None:
         yield None
         return
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        raise ImportError('--scheduler needs dask.distributed: pip install '
-                          '"sknn_digits[cluster]"') from None
-    with ExitStack() as stack:
-        if address == "local":
-            cluster = stack.enter_context(LocalCluster(
-                threads_per_worker=1, processes=True, host="127.0.0.1",
-                dashboard_address=":0", silence_logs=40))
-            client = stack.enter_context(Client(cluster))
-        else:
-            try:
-                client = stack.enter_context(Client(address, timeout="10s"))
-            except (OSError, TimeoutError) as error:
-                raise ValueError(f"cannot reach the Dask scheduler at {address}: "
-                                 f"{error}") from None
-        print(f"On the Dask cluster at {client.scheduler.address} "
-              f"({len(client.scheduler_info()['workers'])} workers).")
+    from .workflow import connect, n_workers
+
+    with connect(address) as client:
+        print(f"On the Dask cluster at {client.scheduler.address} ({n_workers(client)} "
+              "workers).")
         yield client
 
 
-def _on_cluster(X, y, client, command):
-    """``X`` and ``y`` as dask arrays spread over ``client``'s workers."""
-    from . import _dask
+def _placed(X, y, client, command):
+    """The data where the command runs: spread over ``client``'s workers, or as they are."""
+    from .workflow import on_cluster, spread
 
-    if client is None:
-        if _dask.is_dask(X):
-            raise ValueError(f"a folder of chunks is {command}ed on a Dask cluster: pass "
-                             "--scheduler ADDRESS, or --scheduler local for this machine.")
-        return None
-    import dask.array as da
-
-    if not _dask.is_dask(X):
-        workers = max(1, len(client.scheduler_info()["workers"]))
-        rows = -(-len(X) // (4 * workers))  # a few chunks per worker
-        X, y = da.from_array(X, chunks=(rows, -1)), da.from_array(np.asarray(y), chunks=rows)
+    if client is not None:
+        return spread(X, y, client)
+    if on_cluster(X):
+        raise ValueError(f"a folder of chunks is {command}ed on a Dask cluster: pass "
+                         "--scheduler ADDRESS, or --scheduler local for this machine.")
     return X, y
-
-
-def _fitted_scaler(X):
-    """MinMaxScaler(clip=True) fitted to dask ``X``'s columns: one pass on the workers."""
-    import dask
-    from sklearn.preprocessing import MinMaxScaler
-
-    low, high = dask.compute(X.min(axis=0), X.max(axis=0))
-    return MinMaxScaler(clip=True).fit(np.vstack([low, high]))
-
-
-def _scaled(scaler, X):
-    return X.map_blocks(scaler.transform, dtype=np.float64)
-
-
-def _random_split(X, y, test_size, random_state):
-    """Rows held out at random (not stratified: the labels stay on the workers)."""
-    import dask.array as da
-
-    held_out = da.random.default_rng(random_state).random(X.shape[0], chunks=X.chunks[0])
-    held_out = held_out < test_size
-    parts = [X[~held_out], y[~held_out], X[held_out], y[held_out]]
-    return [part.compute_chunk_sizes() for part in parts]
-
-
-def _pipeline(classifier):
-    """Features scaled to 0..1 by their training range (clipped), then the network."""
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import MinMaxScaler
-
-    return make_pipeline(MinMaxScaler(clip=True), classifier)
 
 
 def _network(**params):
     """The course's network with ``params``, behind the scaler."""
     from .estimator import BackpropMLPClassifier
+    from .workflow import default_pipeline
 
-    return _pipeline(BackpropMLPClassifier(**params))
+    return default_pipeline(BackpropMLPClassifier(**params))
 
 
-def _estimator(args):
-    return _network(
+def _classifier(args):
+    from .estimator import BackpropMLPClassifier
+
+    return BackpropMLPClassifier(
         hidden_layer_sizes=args.hidden, activation=args.activation,
         output_activation=args.output_activation, alpha=args.alpha, solver=args.solver,
         max_iter=args.max_iter, random_state=args.random_state,
@@ -353,12 +305,12 @@ class _Progress(Observer):
         self.count = 0
 
 
-def _fit_with_progress(model, X, y, quiet=False):
-    """Fit, showing the network's iterations compactly through the trainer's observers."""
+def _with_progress(work, quiet=False):
+    """Run ``work()``, showing the network's iterations compactly through the fit's observers."""
     if quiet:
-        return model.fit(X, y)
+        return work()
     with observing(_Progress(sys.stdout)):
-        return model.fit(X, y)
+        return work()
 
 
 def _report(model, X, y, title):
@@ -378,9 +330,9 @@ def _report(model, X, y, title):
 
 
 def _split(X, y, test_size, random_state):
-    from sklearn.model_selection import train_test_split
+    from .workflow import holdout
 
-    return train_test_split(X, y, test_size=test_size, stratify=y, random_state=random_state)
+    return holdout(X, y, test_size, random_state)
 
 
 def run_main(args):
@@ -389,62 +341,37 @@ def run_main(args):
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
           f"of scikit-learn's {len(y)} 8x8 digits ...")
-    model = _network(random_state=0)
-    _fit_with_progress(model, X_train, y_train)
+    model = _with_progress(lambda: _network(random_state=0).fit(X_train, y_train))
     print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     _report(model, X_test, y_test, "Test accuracy")
     return 0
 
 
 def run_train(args):
+    from .workflow import accuracy, train_pipeline
+
     if args.out is not None:  # before any work: a bad --out fails at once
         check_writable(args.out, args.force)
     X, y = _load(args.data)
     with _cluster(args.scheduler) as client:
-        spread = _on_cluster(X, y, client, "train")
-        if spread is not None:
-            return _train_on_cluster(args, *spread)
-    model = _estimator(args)
-    if args.test_size > 0:
-        X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
-    else:
-        X_train, y_train, X_test, y_test = X, y, None, None
-    print(f"Training on {len(y_train)} samples with {X.shape[1]} features ...")
-    _fit_with_progress(model, X_train, y_train, quiet=args.quiet)
-    print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
-    print(f"Training accuracy: {model.score(X_train, y_train):.4f}")
-    if X_test is not None:
-        print(f"Test accuracy: {model.score(X_test, y_test):.4f}")
+        X, y = _placed(X, y, client, "train")
+        if args.test_size > 0:
+            X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
+        else:
+            X_train, y_train, X_test, y_test = X, y, None, None
+        chunks = f", in {len(X_train.chunks[0])} chunks" if client is not None else ""
+        print(f"Training on {X_train.shape[0]} samples with {X.shape[1]} features{chunks} ...")
+        model = _with_progress(lambda: train_pipeline(_classifier(args), X_train, y_train),
+                               quiet=args.quiet)
+        print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
+        print(f"Training accuracy: {accuracy(model, X_train, y_train):.4f}")
+        if X_test is not None:
+            how = f" ({X_test.shape[0]} samples held out at random)" if client else ""
+            print(f"Test accuracy: {accuracy(model, X_test, y_test):.4f}{how}")
     if args.out is not None:
         from .persistence import save_model
 
         save_model(model, args.out, overwrite=args.force)
-        print(f"Model saved to {args.out}")
-    return 0
-
-
-def _train_on_cluster(args, X, y):
-    """``train`` with the data on the cluster: each evaluation a map over its chunks."""
-    from sklearn.pipeline import make_pipeline
-
-    if args.test_size > 0:
-        X_train, y_train, X_test, y_test = _random_split(X, y, args.test_size, args.random_state)
-    else:
-        X_train, y_train, X_test, y_test = X, y, None, None
-    scaler = _fitted_scaler(X_train)
-    network = _estimator(args)[-1]
-    print(f"Training on {X_train.shape[0]} samples with {X.shape[1]} features, in "
-          f"{len(X_train.chunks[0])} chunks ...")
-    _fit_with_progress(network, _scaled(scaler, X_train), y_train, quiet=args.quiet)
-    print(f"Stopped after {network.n_iter_} iterations with J = {network.loss_:.4f}.")
-    print(f"Training accuracy: {float(network.score(_scaled(scaler, X_train), y_train)):.4f}")
-    if X_test is not None:
-        print(f"Test accuracy: {float(network.score(_scaled(scaler, X_test), y_test)):.4f} "
-              f"({X_test.shape[0]} samples held out at random)")
-    if args.out is not None:
-        from .persistence import save_model
-
-        save_model(make_pipeline(scaler, network), args.out, overwrite=args.force)
         print(f"Model saved to {args.out}")
     return 0
 
@@ -467,93 +394,37 @@ def run_evaluate(args):
 
 
 def run_grid_search(args):
+    from .estimator import BackpropMLPClassifier
+    from .workflow import grid_search, on_cluster
+
     X, y = _load(args.data)
     with _cluster(args.scheduler) as client:
-        if client is None:
-            _on_cluster(X, y, None, "grid-search")  # refuses a folder of chunks
-            return _grid_search(args, X, y)
-        from . import _dask
-
-        if _dask.is_dask(X):
-            return _grid_search_on_chunks(args, X, y)
-        import joblib
-
-        with joblib.parallel_backend("dask"):  # the fits go to the workers
-            return _grid_search(args, X, y, n_jobs=-1)
-
-
-def _grid_search(args, X, y, n_jobs=None):
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-
-    grid = GridSearchCV(
-        _network(max_iter=args.max_iter, random_state=args.random_state),
-        {"backpropmlpclassifier__alpha": args.alphas,
-         "backpropmlpclassifier__hidden_layer_sizes": args.hidden},
-        cv=StratifiedKFold(args.cv, shuffle=True, random_state=args.random_state),
-        n_jobs=args.n_jobs if n_jobs is None else n_jobs,
-    )
-    n_fits = len(args.alphas) * len(args.hidden) * args.cv
-    networks = ", ".join(",".join(map(str, sizes))
-                         + (f" ({len(sizes)} hidden layers)" if len(sizes) > 1 else "")
-                         for sizes in args.hidden)
-    print(f"Hidden sizes to try: {networks}; lambda: {', '.join(map(format, args.alphas))}.")
-    print(f"Cross-validating {len(args.alphas) * len(args.hidden)} settings x {args.cv} "
-          f"folds = {n_fits} fits on {len(y)} samples ...")
-    grid.fit(X, y)
-    results = grid.cv_results_
-    _grid_table([_alpha_and_sizes(params) for params in results["params"]],
-                results["mean_test_score"], results["std_test_score"])
-    return 0
-
-
-def _grid_table(candidates, means, stds):
+        if client is None:  # in-memory data stay here; with a client their fits go there
+            X, y = _placed(X, y, client, "grid-search")
+        n_settings = len(args.alphas) * len(args.hidden)
+        networks = ", ".join(",".join(map(str, sizes))
+                             + (f" ({len(sizes)} hidden layers)" if len(sizes) > 1 else "")
+                             for sizes in args.hidden)
+        print(f"Hidden sizes to try: {networks}; lambda: "
+              f"{', '.join(map(format, args.alphas))}.")
+        if on_cluster(X):
+            print(f"Cross-validating {n_settings} settings x {args.cv} folds on {X.shape[0]} "
+                  f"samples in {len(X.chunks[0])} chunks ...")
+        else:
+            print(f"Cross-validating {n_settings} settings x {args.cv} folds = "
+                  f"{n_settings * args.cv} fits on {X.shape[0]} samples ...")
+        results = grid_search(
+            BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state),
+            X, y, args.alphas, args.hidden, cv=args.cv, n_jobs=args.n_jobs,
+            random_state=args.random_state, client=client)
     print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
-    for (alpha, sizes), mean, std in zip(candidates, means, stds):
-        print(f"{alpha:>8g}  {sizes:<12} {mean:>9.4f} {std:>7.4f}")
-    best = int(np.argmax(means))
-    alpha, sizes = candidates[best]
-    print(f"Best: alpha = {alpha:g}, hidden = {sizes}, accuracy {means[best]:.4f}")
-
-
-def _grid_search_on_chunks(args, X, y):
-    """Cross-validation with the data on the cluster: chunk i is in fold i mod cv.
-
-    Each fit is data-parallel over the workers; the scaler is fitted once to
-    the whole data's range (a fold's own range could differ slightly).
-    """
-    from .estimator import BackpropMLPClassifier
-
-    n_chunks = len(X.chunks[0])
-    if n_chunks < args.cv:
-        raise ValueError(f"--cv {args.cv} needs at least {args.cv} chunks; the data has "
-                         f"{n_chunks}.")
-    X = _scaled(_fitted_scaler(X), X)
-    fold = np.arange(n_chunks) % args.cv
-    offsets = np.concatenate([[0], np.cumsum(X.chunks[0])])
-    rows = [np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in np.flatnonzero(f)])
-            for f in (fold[None] == np.arange(args.cv)[:, None])]
-    candidates = [(alpha, sizes) for alpha in args.alphas for sizes in args.hidden]
-    print(f"Cross-validating {len(candidates)} settings x {args.cv} folds on "
-          f"{X.shape[0]} samples in {n_chunks} chunks ...")
-    means, stds = [], []
-    for alpha, sizes in candidates:
-        scores = []
-        for k in range(args.cv):
-            test = rows[k]
-            train = np.setdiff1d(np.arange(X.shape[0]), test, assume_unique=True)
-            model = BackpropMLPClassifier(hidden_layer_sizes=sizes, alpha=alpha,
-                                          max_iter=args.max_iter, random_state=args.random_state)
-            model.fit(X[train], y[train])
-            scores.append(float(model.score(X[test], y[test])))
-        means.append(np.mean(scores))
-        stds.append(np.std(scores))
-    _grid_table([(alpha, ",".join(map(str, sizes))) for alpha, sizes in candidates], means, stds)
+    for row in results:
+        print(f"{row.alpha:>8g}  {','.join(map(str, row.hidden_layer_sizes)):<12} "
+              f"{row.mean:>9.4f} {row.std:>7.4f}")
+    best = max(results, key=lambda row: row.mean)
+    print(f"Best: alpha = {best.alpha:g}, hidden = {','.join(map(str, best.hidden_layer_sizes))}"
+          f", accuracy {best.mean:.4f}")
     return 0
-
-
-def _alpha_and_sizes(params):
-    sizes = params["backpropmlpclassifier__hidden_layer_sizes"]
-    return params["backpropmlpclassifier__alpha"], ",".join(map(str, sizes))
 
 
 def run_gradient_check(args):
@@ -569,24 +440,15 @@ def run_gradient_check(args):
 
 def run_show(args):
     from .persistence import load_model
-    from .plotting import (
-        display_data,
-        plot_confusion_matrix,
-        plot_hidden_units,
-        plot_loss_curve,
-        plot_predictions,
-    )
-    from .preprocessing import guess_layout
+    from .plotting import OVERVIEW, overview
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NotADirectoryError(f"'{args.out_dir}' is a file, not a directory.")
-    names = ["digits.png", "hidden_units.png", "predictions.png", "confusion_matrix.png"]
-    if args.model is None:
-        names.append("loss_curve.png")
-    else:
+    names = [n for n in OVERVIEW if args.model is None or n != "loss_curve"]
+    if args.model is not None:
         print("A saved model keeps no loss curve: loss_curve.png is drawn only for a "
               "model trained here (leave out --model).")
-    existing = [n for n in names if (args.out_dir / n).exists()]
+    existing = [f"{n}.png" for n in names if (args.out_dir / f"{n}.png").exists()]
     if existing and not args.force:
         raise FileExistsError(
             f"{', '.join(existing)} exist(s) in '{args.out_dir}'; use --force to overwrite."
@@ -599,29 +461,15 @@ def run_show(args):
         _check_features(model, X.shape[1], args.data)
     else:
         model = _network(random_state=0).fit(X_train, y_train)
-    layout = guess_layout(X.shape[1])
-    rng = np.random.default_rng(0)
-    sample = rng.choice(len(X_test), size=min(25, len(X_test)), replace=False)
-    figures = {
-        "digits.png": display_data(X[rng.choice(len(X), min(100, len(X)), replace=False)],
-                                   layout, title=f"{min(100, len(X))} digits of {args.data}"),
-        "hidden_units.png": plot_hidden_units(model, layout),
-        "predictions.png": plot_predictions(model, X_test[sample], y_test[sample], layout),
-        "confusion_matrix.png": plot_confusion_matrix(
-            model, X_test, y_test,
-            title=f"Confusion matrix on {len(y_test)} held-out digits (rows: true)"),
-    }
-    if args.model is None:
-        figures["loss_curve.png"] = plot_loss_curve(model)
     import matplotlib.pyplot as plt
 
-    for name, figure in figures.items():
-        write_atomic(args.out_dir / name,
+    for name, figure in overview(model, X, X_test, y_test, args.data, names).items():
+        write_atomic(args.out_dir / f"{name}.png",
                      lambda temporary, f=figure: f.savefig(temporary, format="png", dpi=100,
                                                            bbox_inches="tight"),
                      overwrite=args.force)
         plt.close(figure)
-        print(f"Wrote {args.out_dir / name}")
+        print(f"Wrote {args.out_dir / name}.png")
     return 0
 
 

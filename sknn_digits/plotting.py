@@ -12,7 +12,9 @@ from ._models import split_pipeline
 from .preprocessing import features_to_images, guess_layout
 
 __all__ = [
+    "OVERVIEW",
     "display_data",
+    "overview",
     "plot_confusion_matrix",
     "plot_hidden_units",
     "plot_loss_curve",
@@ -248,3 +250,54 @@ def plot_confusion_matrix(estimator, X, y, normalize=None, title="Confusion matr
     ax.set_title(title)
     return fig
 
+
+#: The pictures :func:`overview` draws, in order.
+OVERVIEW = ("digits", "hidden_units", "predictions", "confusion_matrix", "loss_curve")
+
+
+def overview(model, X, X_test, y_test, source, names=OVERVIEW, seed=0):
+    """The course's pictures of a data set and a model, by name (see :data:`OVERVIEW`).
+
+    Parameters
+    ----------
+    model : BackpropMLPClassifier or Pipeline ending in one
+        Fitted; ``"loss_curve"`` needs one trained in this session.
+    X : ndarray of shape (n_samples, n_features)
+        The data set, of which 100 digits are drawn at random.
+    X_test, y_test : held-out digits
+        25 of them are shown with their predictions; all make the confusion matrix.
+    source : str
+        The data set's name, for the titles.
+    names : sequence of str
+        Which pictures to draw.
+    seed : int
+        Seed of the random choice of digits.
+
+    Returns
+    -------
+    dict of str to matplotlib Figure
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = BackpropMLPClassifier(max_iter=20).fit(X / 16, y)
+    >>> sorted(overview(model, X / 16, X[:50] / 16, y[:50], "digits", ["digits", "predictions"]))
+    ['digits', 'predictions']
+    """
+    layout = guess_layout(X.shape[1])
+    rng = np.random.default_rng(seed)
+    n_shown, n_sample = min(100, len(X)), min(25, len(X_test))
+    sample = rng.choice(len(X_test), size=n_sample, replace=False)
+    draw = {
+        "digits": lambda: display_data(X[rng.choice(len(X), n_shown, replace=False)], layout,
+                                       title=f"{n_shown} digits of {source}"),
+        "hidden_units": lambda: plot_hidden_units(model, layout),
+        "predictions": lambda: plot_predictions(model, X_test[sample], y_test[sample], layout),
+        "confusion_matrix": lambda: plot_confusion_matrix(
+            model, X_test, y_test,
+            title=f"Confusion matrix on {len(y_test)} held-out digits (rows: true)"),
+        "loss_curve": lambda: plot_loss_curve(model),
+    }
+    return {name: draw[name]() for name in names}

@@ -1,32 +1,48 @@
 """Tests of sknn_digits._observers: what watches a fit."""
 
+import numpy as np
+
 from sknn_digits import BackpropMLPClassifier
-from sknn_digits._observers import Observer, observing
+from sknn_digits._observers import EarlyStopping, Observer, Step, observing
+from sknn_digits.core import Network
 
 
-class _Record(Observer):
-    def __init__(self, stop_at=None):
-        self.events, self.stop_at = [], stop_at
+class _Names(Observer):
+    """The names of the calls it sees, in order."""
+
+    def __init__(self):
+        self.calls = []
 
     def start(self, params, loss):
-        self.events.append(("start", loss))
+        self.calls.append("start")
 
     def step(self, step):
-        self.events.append(("step", step.n_iter, step.loss))
-        return step.n_iter == self.stop_at
+        self.calls.append("step")
 
     def close(self):
-        self.events.append(("close",))
+        self.calls.append("close")
 
 
 def test_observing_reaches_a_fit_inside_a_pipeline():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    record = _Record()
-    with observing(record):
+    names = _Names()
+    with observing(names):
         make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=7, random_state=0)).fit(
             [[0.0], [1.0], [2.0], [3.0]], [0, 0, 1, 1])
-    assert [e[0] for e in record.events] == ["start"] + ["step"] * 7 + ["close"]
+    assert names.calls == ["start"] + ["step"] * 7 + ["close"]
     BackpropMLPClassifier(max_iter=3).fit([[0.0], [1.0]], [0, 1])
-    assert len(record.events) == 9  # not registered outside the block
+    assert len(names.calls) == 9  # not registered outside the block
+
+
+def test_early_stopping_scores_with_the_network_and_keeps_the_best():
+    network = Network((1, 1))  # one sigmoid unit: z = b + w x
+    X_val, Y_val = np.array([[-1.0], [1.0]]), np.array([[0.0], [1.0]])
+    stopper = EarlyStopping((X_val, Y_val, np.ones(2)), network, False, patience=1, tol=0.0)
+    right, wrong = np.array([0.0, 1.0]), np.array([0.0, -1.0])
+    assert stopper.step(Step(1, wrong, 1.0)) is False and stopper.scores == [0.0]
+    assert stopper.step(Step(2, right, 0.5)) is False and stopper.best_score == 1.0
+    assert stopper.step(Step(3, wrong, 0.4)) is False
+    assert stopper.step(Step(4, wrong, 0.3)) is True  # no gain for more than one step
+    np.testing.assert_array_equal(stopper.best_params, right)

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
-from sknn_digits.cli import _network
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.workflow import default_pipeline
 from sknn_digits.web import MAX_BODY_BYTES, make_server
 
 pytest.importorskip("PIL")  # draw_digits draws with Pillow
@@ -27,7 +28,7 @@ from draw_digits import STROKES, draw  # noqa: E402
 @pytest.fixture(scope="module")
 def model():
     """The network ``sknn-digits draw`` trains when given no model."""
-    return _network(random_state=0).fit(*load_digits(return_X_y=True))
+    return default_pipeline(BackpropMLPClassifier(random_state=0)).fit(*load_digits(return_X_y=True))
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,74 @@
+"""Tests of sknn_digits.workflow: the command line's work, in memory and on a cluster."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.workflow import (
+    accuracy,
+    default_pipeline,
+    grid_search,
+    holdout,
+    spread,
+    train_pipeline,
+)
+
+
+@pytest.fixture(scope="module")
+def raw_digits():
+    return load_digits(return_X_y=True)
+
+
+def test_holdout_in_memory_is_stratified(raw_digits):
+    X, y = raw_digits
+    X_train, X_test, y_train, y_test = holdout(X, y, 0.2, random_state=0)
+    assert len(X_test) == len(y_test) == int(np.ceil(0.2 * len(y)))
+    np.testing.assert_allclose(np.bincount(y_test) / len(y_test), np.bincount(y) / len(y),
+                               atol=0.01)
+
+
+def test_grid_search_in_memory_matches_grid_search_cv(raw_digits):
+    X, y = raw_digits[0][:600], raw_digits[1][:600]
+    classifier = BackpropMLPClassifier(max_iter=30, random_state=0)
+    rows = grid_search(classifier, X, y, [3.0, 0.1], [(8,), (4, 4)], cv=3, random_state=0)
+    assert [(r.alpha, r.hidden_layer_sizes) for r in rows] == [
+        (3.0, (8,)), (3.0, (4, 4)), (0.1, (8,)), (0.1, (4, 4))]
+    search = GridSearchCV(default_pipeline(classifier),
+                          {"backpropmlpclassifier__alpha": [3.0, 0.1],
+                           "backpropmlpclassifier__hidden_layer_sizes": [(8,), (4, 4)]},
+                          cv=StratifiedKFold(3, shuffle=True, random_state=0)).fit(X, y)
+    expected = dict(zip(((p["backpropmlpclassifier__alpha"],
+                          p["backpropmlpclassifier__hidden_layer_sizes"])
+                         for p in search.cv_results_["params"]),
+                        search.cv_results_["mean_test_score"]))
+    for row in rows:
+        assert row.mean == expected[(row.alpha, row.hidden_layer_sizes)]
+
+
+def test_on_a_cluster_the_same_work_gives_an_ordinary_pipeline(raw_digits, cluster_client):
+    X, y = raw_digits
+    X_lazy, y_lazy = spread(X, y, cluster_client)
+    assert len(X_lazy.chunks[0]) == 8  # four chunks per worker
+    X_train, X_test, y_train, y_test = holdout(X_lazy, y_lazy, 0.25, random_state=0)
+    assert X_train.shape[0] + X_test.shape[0] == len(y)
+    model = train_pipeline(BackpropMLPClassifier(max_iter=50, random_state=0), X_train, y_train)
+    assert [name for name, _ in model.steps] == ["minmaxscaler", "backpropmlpclassifier"]
+    # The scaler's range was read on the workers: the training rows' own range.
+    np.testing.assert_array_equal(model[0].data_max_, np.asarray(X_train.max(axis=0)))
+    on_workers = accuracy(model, X_test, y_test)
+    assert isinstance(on_workers, float) and on_workers > 0.85
+    assert on_workers == accuracy(model, np.asarray(X_test), np.asarray(y_test))
+
+
+def test_grid_search_on_chunks_uses_whole_chunks_as_folds(raw_digits, cluster_client):
+    import dask.array as da
+
+    X, y = raw_digits
+    X_lazy, y_lazy = da.from_array(X, chunks=(300, -1)), da.from_array(y, chunks=300)
+    with pytest.raises(ValueError, match="cv=7 needs at least 7 chunks; the data has 6"):
+        grid_search(BackpropMLPClassifier(), X_lazy, y_lazy, [1.0], [(8,)], cv=7)
+    rows = grid_search(BackpropMLPClassifier(max_iter=20, random_state=0), X_lazy, y_lazy,
+                       [1.0], [(8,)], cv=3)
+    assert len(rows) == 1 and 0.5 < rows[0].mean <= 1 and rows[0].std >= 0
