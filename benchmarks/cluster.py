@@ -30,7 +30,9 @@ from sklearn.exceptions import ConvergenceWarning
 import sknn_digits
 from sknn_digits import BackpropMLPClassifier
 from sknn_digits._dask import DistributedObjective
-from sknn_digits._training import Objective, Problem, blas_threads
+from sknn_digits._threads import blas_threads
+from sknn_digits._training import Objective, Problem
+from sknn_digits.core import Network
 from sknn_digits.initialization import initial_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,7 +51,7 @@ def made_on_workers(m, rows_per_chunk, seed=0):
 
 def problems(X, Y, hidden):
     sizes = (N_FEATURES, hidden, 10)
-    chunked = Problem(sizes, X, Y, 1.0, "logistic", "logistic", None)
+    chunked = Problem(Network(sizes), X, Y, None, alpha=1.0)
     return chunked, initial_params(sizes, "auto", 0)
 
 
@@ -61,7 +63,7 @@ def per_evaluation(report, client, m, hiddens, repeats):
     rows = []  # (a DistributedObjective outside a fit: its workspaces go with the workers)
     for hidden in hiddens:
         chunked, params = problems(X, Y, hidden)
-        on_cluster = DistributedObjective(chunked, client)
+        on_cluster = DistributedObjective(chunked)
         in_memory = Objective(chunked._replace(X=X_here, Y=Y_here))
         with blas_threads(lambda available: 2):
             times = interleaved({
@@ -84,7 +86,7 @@ def overhead(report, client, repeats):
         X, _, Y = made_on_workers(m, -(-m // n_chunks), seed=1)
         X, Y = client.persist([X, Y])
         chunked, params = problems(X, Y, 25)
-        on_cluster = DistributedObjective(chunked, client)
+        on_cluster = DistributedObjective(chunked)
         in_memory = Objective(chunked._replace(X=X.compute(), Y=Y.compute()))
         times = interleaved({"cluster": lambda: on_cluster._evaluate(params),
                              "memory": lambda: in_memory._evaluate(params)}, repeats * 3)
@@ -103,7 +105,7 @@ def growth(report, client, sizes, repeats):
         X, _, Y = made_on_workers(m, 25_000, seed=2)
         X, Y = client.persist([X, Y])
         chunked, params = problems(X, Y, 100)
-        on_cluster = DistributedObjective(chunked, client)
+        on_cluster = DistributedObjective(chunked)
         seconds = interleaved({"cluster": lambda: on_cluster._evaluate(params)}, repeats)["cluster"]
         per_row = seconds / m
         base = base or per_row

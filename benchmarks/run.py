@@ -39,6 +39,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 import sknn_digits
 from sknn_digits import (
     BackpropMLPClassifier,
+    _threads,
     _training,
     nn_cost_function,
     rand_initialize_weights,
@@ -429,12 +430,11 @@ def thread_policy(report, cases, repeats):
         fits = {threads: BackpropMLPClassifier(hidden_layer_sizes=h, max_iter=max_iter,
                                                random_state=0, n_threads=threads)
                 for threads in (1, 2)}
-        problem_ = _training.Problem((n, h, k), X, Y, 1.0, "logistic", "logistic")
         flops = 3 * m * (n * h + h * k)
         timings = {}
         for load in ("quiet", "loaded"):
             with another_program_busy() if load == "loaded" else nullcontext():
-                chosen = _training.evaluation_threads(None, problem_)(2)
+                chosen = _threads.evaluation_threads(None, (n, h, k), m)(2)
                 t = interleaved({threads: (lambda f=f: f.fit(X, y)) for threads, f in fits.items()},
                                 repeats)
             timings[load] = (t[1], t[2], chosen)

@@ -19,6 +19,7 @@ from .core import OUTPUTS, true_labels
 __all__ = [
     "EarlyStopping",
     "Observer",
+    "Progress",
     "SklearnCallbacks",
     "Step",
     "VerboseLog",
@@ -100,6 +101,33 @@ class VerboseLog(Observer):
     def step(self, step):
         print(step)
         return False
+
+
+class Progress(Observer):
+    """Shows each fit's iterations on ``stream``, compactly (the command line's display).
+
+    On a terminal one line is rewritten in place; elsewhere (a log, a pipe)
+    every ``every``-th iteration gets a line.
+    """
+
+    def __init__(self, stream, every=25):
+        self.stream, self.every, self.count = stream, every, 0
+        self.interactive = stream.isatty()
+
+    def step(self, step):
+        line = str(step)
+        self.count += 1
+        if self.interactive:
+            self.stream.write(f"\r{line}   ")
+        elif self.count % self.every == 0:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+        return False
+
+    def close(self):
+        if self.interactive and self.count:
+            self.stream.write("\n")
+        self.count = 0
 
 
 class EarlyStopping(Observer):

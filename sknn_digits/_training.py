@@ -25,11 +25,15 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 
-from ._observers import EarlyStopping, Step, watchers
+from ._observers import EarlyStopping, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
 from ._warnings import warn
 from .core import Network, true_labels
+
+# Observer and observing lived here first, and the user guide showed them here.
+__all__ = ["Objective", "Observer", "Problem", "SOLVERS", "Settings", "minimize", "observing",
+           "train"]
 
 #: ``scipy.optimize.minimize`` methods that use the gradient and no Hessian.
 FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")

@@ -21,7 +21,7 @@ import numpy as np
 from . import __version__
 from ._files import check_writable, write_atomic
 from ._models import json_label
-from ._observers import Observer, observing
+from ._observers import Progress, observing
 from ._training import SOLVERS
 from .core import ACTIVATIONS, OUTPUTS
 
@@ -282,34 +282,11 @@ def _classifier(args):
     )
 
 
-class _Progress(Observer):
-    """Shows each fit's iterations: one line rewritten in place, or every 25th line."""
-
-    def __init__(self, stream, every=25):
-        self.stream, self.every, self.count = stream, every, 0
-        self.interactive = stream.isatty()
-
-    def step(self, step):
-        line = str(step)
-        self.count += 1
-        if self.interactive:
-            self.stream.write(f"\r{line}   ")
-        elif self.count % self.every == 0:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-        return False
-
-    def close(self):
-        if self.interactive and self.count:
-            self.stream.write("\n")
-        self.count = 0
-
-
 def _with_progress(work, quiet=False):
     """Run ``work()``, showing the network's iterations compactly through the fit's observers."""
     if quiet:
         return work()
-    with observing(_Progress(sys.stdout)):
+    with observing(Progress(sys.stdout)):
         return work()
 
 

@@ -46,3 +46,17 @@ def test_early_stopping_scores_with_the_network_and_keeps_the_best():
     assert stopper.step(Step(3, wrong, 0.4)) is False
     assert stopper.step(Step(4, wrong, 0.3)) is True  # no gain for more than one step
     np.testing.assert_array_equal(stopper.best_params, right)
+
+
+def test_progress_writes_every_nth_line_off_a_terminal():
+    import io
+
+    from sknn_digits._observers import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream, every=3)
+    for n in range(1, 8):
+        progress.step(Step(n, np.zeros(1), 1.0 / n))
+    progress.close()
+    assert stream.getvalue().splitlines() == [str(Step(3, None, 1 / 3)),
+                                              str(Step(6, None, 1 / 6))]
