@@ -6,8 +6,29 @@ in a fit.
 """
 
 from sklearn.base import _fit_context
+from sklearn.externals.array_api_compat import array_namespace, device
+from sklearn.utils._array_api import _convert_to_numpy, get_namespace_and_device
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
+
+try:  # scikit-learn 1.9 and later: predictions refuse inputs of another namespace
+    from sklearn.utils._array_api import check_same_namespace as _check_same_namespace
+except ImportError:  # older scikit-learn does not check
+    _check_same_namespace = None
+
+
+def check_same_namespace(X, estimator, fitted, method):
+    """scikit-learn's ``check_same_namespace`` for a fitted array kept inside a list.
+
+    scikit-learn's check reads a named attribute of the estimator; the
+    network's weights are lists of arrays, so the first of them is shown to
+    it on a stand-in that carries the estimator's class name for the message.
+    """
+    if _check_same_namespace is None:
+        return
+    stand_in = type(type(estimator).__name__, (), {"fitted": fitted})()
+    _check_same_namespace(X, stand_in, attribute="fitted", method=method)
+
 
 try:  # scikit-learn 1.9 and later: fit callbacks (ProgressBar, ScoringMonitor, ...)
     from sklearn.callback import CallbackSupportMixin
@@ -22,6 +43,11 @@ except ImportError:  # older scikit-learn has no callbacks
 
 __all__ = [
     "HAS_CALLBACKS",
+    "_convert_to_numpy",
+    "array_namespace",
+    "check_same_namespace",
+    "device",
+    "get_namespace_and_device",
     "CallbackSupportMixin",
     "Interval",
     "Options",

@@ -196,6 +196,9 @@ class OnDask:
         if hasattr(X._meta, "tocsr") or type(X._meta).__module__.startswith("scipy.sparse"):
             raise TypeError("Sparse dask chunks are not supported: the data-parallel fit "
                             "takes dense chunks (X.map_blocks(lambda b: b.toarray())).")
+        if not isinstance(X._meta, np.ndarray):  # CuPy or other device chunks
+            raise TypeError(f"Dask arrays of {type(X._meta).__module__} chunks are not "
+                            "supported: the data-parallel fit takes numpy chunks.")
         if X.dtype not in (np.float32, np.float64):
             X = X.astype(np.float64)
         if warm and X.shape[1] != estimator.n_features_in_:
@@ -240,8 +243,9 @@ class OnDask:
         return np.vstack([np.eye(y.shape[1], dtype=y.dtype), np.zeros(y.shape[1], y.dtype)])
 
     @staticmethod
-    def encode(y, binarizer, dtype):
-        """The 0/1 targets of dask labels ``y``, blockwise."""
+    def encode(y, binarizer, X):
+        """The 0/1 targets of dask labels ``y``, blockwise, in ``X``'s dtype."""
+        dtype = X.dtype
         columns = binarizer.transform(binarizer.classes_[:1] if y.ndim == 1
                                       else np.zeros((1, y.shape[1]), y.dtype)).shape[1]
 
@@ -259,12 +263,16 @@ class OnDask:
         return tuple(np.asarray(a) for a in da.compute(*da.unique(y, return_counts=True)))
 
     @staticmethod
-    def per_sample(y, classes, factors):
+    def per_sample(y, classes, factors, X):
         """``factors[k]`` for each sample of class ``classes[k]``, blockwise."""
         def lookup(block):
             return factors[np.searchsorted(classes, block)]
 
         return y.ravel().map_blocks(lookup, dtype=factors.dtype)
+
+    @staticmethod
+    def classes(binarizer, y):
+        return binarizer.classes_
 
     @staticmethod
     def weight_facts(weights):

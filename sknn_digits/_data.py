@@ -22,26 +22,37 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _dask
-from ._compat import _check_sample_weight
+from ._compat import _check_sample_weight, device, get_namespace_and_device
 from ._models import json_label
 from ._training import Objective
+from .core import host_dtype, namespace, to_numpy
 
 __all__ = ["InMemory", "Prepared", "fit_encoder", "prepare", "sample_weights"]
 
 
 class InMemory:
-    """Data in this process: numpy arrays, array-likes and scipy sparse matrices."""
+    """Data in this process: numpy arrays, array-likes and scipy sparse matrices, or, under
+    scikit-learn's ``array_api_dispatch``, arrays of any array-API namespace on any device.
+
+    Labels are read on the host (they are small); targets and weights are
+    made in ``X``'s namespace, on its device, in its dtype.
+    """
 
     objective = Objective
 
     @staticmethod
     def validate(estimator, X, y, sample_weight, warm):
         """``X`` (float, 2-D), ``y``, the weights, and the input attributes ``fit`` records."""
+        xp = get_namespace_and_device(X)[0]
+        layout = getattr(X, "layout", None)  # torch's sparse tensors are not strided
+        if layout is not None and "strided" not in str(layout):
+            raise TypeError(f"Sparse X of the {xp.__name__} namespace is not supported: pass "
+                            "a dense array, or a scipy.sparse matrix for the numpy path.")
         # validate_data records the input's shape and names on the estimator it
         # is given: on a copy, so that nothing is assigned before the fit succeeds.
         shell = copy.copy(estimator)
         X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
-                             dtype=(np.float64, np.float32), multi_output=True)
+                             dtype=[xp.float64, xp.float32], multi_output=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
@@ -52,26 +63,42 @@ class InMemory:
 
     @staticmethod
     def label_sample(y):
-        """Labels holding every class of ``y``, to fit the encoder to."""
-        return y
+        """Labels holding every class of ``y``, to fit the encoder to (on the host)."""
+        return to_numpy(y)
 
     @staticmethod
-    def encode(y, binarizer, dtype):
-        return binarizer.transform(y).astype(dtype)
+    def encode(y, binarizer, X):
+        """The 0/1 targets, in ``X``'s namespace, device and dtype."""
+        Y = binarizer.transform(to_numpy(y))
+        if namespace(X) is np:
+            return Y.astype(X.dtype)
+        return namespace(X).asarray(Y, dtype=X.dtype, device=device(X))
 
     @staticmethod
     def class_counts(y):
-        return np.unique(y, return_counts=True)
+        return np.unique(to_numpy(y), return_counts=True)
 
     @staticmethod
-    def per_sample(y, classes, factors):
-        """``factors[k]`` for each sample of class ``classes[k]``."""
-        return factors[np.searchsorted(classes, y)]
+    def per_sample(y, classes, factors, X):
+        """``factors[k]`` for each sample of class ``classes[k]``, in ``X``'s namespace."""
+        weights = factors[np.searchsorted(classes, to_numpy(y))]
+        if namespace(X) is np:
+            return weights
+        return namespace(X).asarray(weights, dtype=X.dtype, device=device(X))
 
     @staticmethod
     def weight_facts(weights):
         """(any negative, all finite, any positive)."""
-        return bool((weights < 0).any()), bool(np.isfinite(weights).all()), bool(weights.any())
+        xp = namespace(weights)
+        return (bool(xp.any(weights < 0)), bool(xp.all(xp.isfinite(weights))),
+                bool(xp.any(weights > 0)))
+
+    @staticmethod
+    def classes(binarizer, y):
+        """``classes_`` as scikit-learn keeps them: in ``y``'s namespace and on its device."""
+        if namespace(y) is np:
+            return binarizer.classes_
+        return namespace(y).asarray(binarizer.classes_, device=device(y))
 
 
 class Prepared(NamedTuple):
@@ -94,9 +121,9 @@ def prepare(estimator, X, y, sample_weight, warm):
     binarizer = fit_encoder(placement.label_sample(y), previous, type(estimator).__name__)
     multilabel = binarizer.y_type_ == "multilabel-indicator"
     weights = sample_weights(placement, sample_weight, estimator.class_weight, y,
-                             binarizer.classes_, multilabel, X.dtype)
-    fitted.update(_label_binarizer=binarizer, classes_=binarizer.classes_)
-    return Prepared(X, y, placement.encode(y, binarizer, X.dtype), weights, multilabel,
+                             binarizer.classes_, multilabel, X)
+    fitted.update(_label_binarizer=binarizer, classes_=placement.classes(binarizer, y))
+    return Prepared(X, y, placement.encode(y, binarizer, X), weights, multilabel,
                     placement.objective, fitted)
 
 
@@ -120,7 +147,7 @@ def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
     return binarizer
 
 
-def sample_weights(placement, sample_weight, class_weight, y, classes, multilabel, dtype):
+def sample_weights(placement, sample_weight, class_weight, y, classes, multilabel, X):
     """Sample weights times class weights, or None; refused unless usable.
 
     ``"balanced"`` weighs class ``k`` by ``n_samples / (n_classes * count_k)``;
@@ -140,7 +167,7 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
                 raise ValueError("class_weight must map classes to finite, non-negative "
                                  f"numbers; got {bad}.")
             factors = compute_class_weight(class_weight, classes=classes, y=classes)
-        factors = placement.per_sample(y, classes, np.asarray(factors, dtype=dtype))
+        factors = placement.per_sample(y, classes, np.asarray(factors, dtype=host_dtype(X)), X)
         sample_weight = factors if sample_weight is None else sample_weight * factors
     if sample_weight is None:
         return None

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .core import OUTPUTS, true_labels
+from .core import OUTPUTS, namespace, true_labels
 
 __all__ = [
     "EarlyStopping",
@@ -151,9 +151,13 @@ class EarlyStopping(Observer):
     def accuracy(self, params):
         z = self.network.decision(params, self.X_val)
         correct = self.labels(z, self.multilabel) == self.truth
+        xp = namespace(correct)
         if correct.ndim == 2:  # multilabel: every label right
-            correct = correct.all(axis=1)
-        return float(np.average(correct, weights=self.w_val))
+            correct = xp.all(correct, axis=1)
+        if xp is np:
+            return float(np.average(correct, weights=self.w_val))
+        weights = self.w_val
+        return float(xp.sum(xp.astype(correct, weights.dtype) * weights) / xp.sum(weights))
 
     def start(self, params, loss):
         if self.warm and self.scores:

@@ -29,7 +29,7 @@ from ._observers import EarlyStopping, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
 from ._warnings import warn
-from .core import Network, true_labels
+from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
 
 # Observer and observing lived here first, and the user guide showed them here.
 __all__ = ["Objective", "Observer", "Problem", "SOLVERS", "Settings", "minimize", "observing",
@@ -84,8 +84,10 @@ class Objective:
     placement = "Fitting in memory"
 
     def __init__(self, problem):
-        X, Y, weights = merge_duplicates(problem.X, problem.Y, problem.sample_weight)
-        self.problem = problem._replace(X=X, Y=Y, sample_weight=weights)
+        if namespace(problem.X) is np:  # row hashing reads numpy and sparse data
+            X, Y, weights = merge_duplicates(problem.X, problem.Y, problem.sample_weight)
+            problem = problem._replace(X=X, Y=Y, sample_weight=weights)
+        self.problem = problem
         self.network = problem.network
         self.n_evaluations = 0
         self._last = (None, None, None)
@@ -95,7 +97,7 @@ class Objective:
         if x is not None and np.array_equal(params, x):
             return J, grad.copy()
         J, grad = self._evaluate(params)
-        grad = grad.astype(np.float64, copy=False)
+        grad = to_numpy(grad).astype(np.float64, copy=False)  # the solver's, on the host
         self.n_evaluations += 1
         self._last = (np.array(params, dtype=np.float64), J, grad)
         return J, grad.copy()
@@ -107,8 +109,8 @@ class Objective:
     def hessp(self, params, vector):
         """The Hessian of ``J`` at ``params`` times ``vector``, in float64."""
         p = self.problem
-        return self.network.hessian_product(params, vector, p.X, p.Y, p.sample_weight,
-                                            alpha=p.alpha).astype(np.float64)
+        return to_numpy(self.network.hessian_product(params, vector, p.X, p.Y, p.sample_weight,
+                                                     alpha=p.alpha)).astype(np.float64)
 
     def saturation(self, params):
         """Share of saturated first-layer units at ``params`` (see ``Network.saturation``)."""
@@ -229,8 +231,11 @@ def validation_split(problem, fraction, random_state):
             f"{fraction} of {X.shape[0]} samples leaves the validation or the training "
             "set (nearly) empty."
         )
-    stratify = None if problem.multilabel else true_labels(Y)
-    weights = np.ones(X.shape[0], dtype=Y.dtype) if weights is None else weights
+    stratify = None if problem.multilabel else to_numpy(true_labels(Y))
+    if weights is None:
+        xp = namespace(X)
+        weights = (np.ones(X.shape[0], dtype=Y.dtype) if xp is np else
+                   xp.ones(X.shape[0], dtype=Y.dtype, device=device_of(X)))
     X, X_val, Y, Y_val, w, w_val = train_test_split(
         X, Y, weights, test_size=n_val, stratify=stratify, random_state=random_state
     )
@@ -288,7 +293,7 @@ def train(problem, x0, settings, objective=Objective, *, warm=False, previous_sc
     finally:
         objective.close()
     check_result(result, params, loss, problem, settings, warm)
-    return Fit(np.array(params, dtype=problem.X.dtype), float(loss), result.loss_curve,
+    return Fit(np.array(params, dtype=host_dtype(problem.X)), float(loss), result.loss_curve,
                result.n_iter, result.message, None if stopper is None else stopper.scores,
                None if stopper is None else stopper.best_score)
 
@@ -298,7 +303,7 @@ def check_result(result, params, loss, problem, settings, warm):
     if not (np.isfinite(loss) and np.isfinite(params).all()):
         raise ValueError(
             f"The fit ended with a non-finite cost (J = {loss}): the features (largest |x| = "
-            f"{float(abs(problem.X).max()):.3g}) or alpha = {problem.alpha:g} are too large for "
+            f"{_largest(problem.X):.3g}) or alpha = {problem.alpha:g} are too large for "
             "floating point. Scale the features or lower alpha.")
     if not warm and not loss < result.initial_loss * (1 - 1e-9):
         cause = (f"tol={settings.tol:g} was met at the starting weights; lower tol"
@@ -310,3 +315,10 @@ def check_result(result, params, loss, problem, settings, warm):
     elif result.limit:
         warn(f"{settings.solver} stopped at {result.limit}={getattr(settings, result.limit)} "
              f"before converging ({result.message}). Increase {result.limit} or tol.")
+
+
+def _largest(X):
+    """The largest ``|x|`` of ``X`` (numpy, sparse, dask or another namespace)."""
+    xp = namespace(X)
+    return float(abs(X).max() if xp is np or hasattr(X, "__dask_graph__")
+                 else xp.max(xp.abs(X)))

@@ -51,18 +51,86 @@ __all__ = [
     "ACTIVATIONS",
     "OUTPUTS",
     "Network",
+    "device_of",
     "forward",
     "hessian_vector_product",
+    "host_dtype",
     "label_indices",
     "layer_slices",
     "loss_and_gradient",
     "n_params",
+    "namespace",
     "penalty",
     "sigmoid",
     "softplus",
+    "to_numpy",
     "true_labels",
     "unpack",
 ]
+
+
+# ---------------------------------------------------------------------------
+# Array namespaces.  numpy arrays (and scipy sparse inputs) take the fast path:
+# arrays reused between calls and written in place.  Arrays of another
+# array-API namespace (torch, CuPy, array-api-strict: scikit-learn's
+# array_api_dispatch) are computed with the standard's functions, on their
+# device, in their dtype.  Each function below that has a numpy-only shortcut
+# keeps it behind one ``isinstance`` test.
+# ---------------------------------------------------------------------------
+
+
+def namespace(*arrays):
+    """The array namespace of ``arrays``: numpy itself for numpy, sparse and plain Python input.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import namespace
+    >>> namespace(np.ones(2), [1.0]) is np
+    True
+    """
+    others = None
+    for a in arrays:  # the numpy case first and fast: this runs in every evaluation
+        if a is None or isinstance(a, _NUMPY_LIKE) or sparse.issparse(a):
+            continue
+        if hasattr(a, "__dask_graph__"):  # numpy chunks; the client holds numpy weights
+            continue
+        others = [a] if others is None else [*others, a]
+    if others is None:
+        return np
+    from ._compat import array_namespace
+
+    return array_namespace(*others)
+
+
+_NUMPY_LIKE = (np.ndarray, np.generic, list, tuple, float, int)
+
+
+def to_numpy(array):
+    """``array`` as a numpy array on the host (a copy from a device, the array itself otherwise)."""
+    if isinstance(array, np.ndarray):
+        return array
+    from ._compat import _convert_to_numpy
+
+    return _convert_to_numpy(array, namespace(array))
+
+
+def device_of(array):
+    """The device ``array`` lives on (``"cpu"`` for numpy)."""
+    from ._compat import device
+
+    return device(array)
+
+
+def host_dtype(X):
+    """The numpy dtype matching ``X``'s float dtype (float32 or float64), whatever its namespace."""
+    if namespace(X) is np:
+        return np.dtype(_compute_dtype(X))
+    return np.dtype(np.float32 if X.dtype == namespace(X).float32 else np.float64)
+
+
+def _astype(x, dtype):
+    """``x`` in ``dtype`` (numpy 1.26 has no ``np.astype``)."""
+    return x.astype(dtype) if isinstance(x, np.ndarray) else namespace(x).astype(x, dtype)
 
 
 # ---------------------------------------------------------------------------
@@ -107,6 +175,8 @@ def sigmoid_inplace(z):
     form keeps a relative error of a few ulps everywhere: ``exp(-z)``
     overflowing to infinity for very negative ``z`` gives the exact limit 0.
     """
+    if not isinstance(z, np.ndarray):  # another namespace: a new array
+        return 1.0 / (1.0 + namespace(z).exp(-z))
     np.negative(z, out=z)
     with np.errstate(over="ignore"):
         np.exp(z, out=z)
@@ -116,6 +186,8 @@ def sigmoid_inplace(z):
 
 def sigmoid_derivative(a, out=None):
     """``g'(z) = g(z) (1 - g(z)) = a (1 - a)``."""
+    if not isinstance(a, np.ndarray):
+        return a * (1.0 - a)
     out = np.subtract(1.0, a, out=out)
     out *= a
     return out
@@ -128,11 +200,15 @@ def sigmoid_derivative_slope(a):
 
 def tanh_inplace(z):
     """``tanh(z)`` written over ``z``."""
+    if not isinstance(z, np.ndarray):
+        return namespace(z).tanh(z)
     return np.tanh(z, out=z)
 
 
 def tanh_derivative(a, out=None):
     """``tanh'(z) = 1 - tanh(z)^2 = 1 - a^2``."""
+    if not isinstance(a, np.ndarray):
+        return 1.0 - a * a
     out = np.multiply(a, a, out=out)
     np.subtract(1.0, out, out=out)
     return out
@@ -150,6 +226,8 @@ def identity_inplace(z):
 
 def identity_derivative(a, out=None):
     """``identity'(z) = 1``."""
+    if not isinstance(a, np.ndarray):
+        return namespace(a).ones_like(a)
     if out is None:
         out = np.empty_like(a)
     out.fill(1)
@@ -158,16 +236,20 @@ def identity_derivative(a, out=None):
 
 def identity_derivative_slope(a):
     """The constant 1 is flat in ``a``: 0."""
-    return np.zeros_like(a)
+    return namespace(a).zeros_like(a)
 
 
 def relu_inplace(z):
     """``max(z, 0)`` written over ``z``."""
+    if not isinstance(z, np.ndarray):
+        return _positive_part(z)
     return np.maximum(z, 0, out=z)
 
 
 def relu_derivative(a, out=None):
     """``relu'(z)`` is 1 where ``z > 0``, else 0; ``z > 0`` exactly where ``a > 0``."""
+    if not isinstance(a, np.ndarray):
+        return namespace(a).astype(a > 0, a.dtype)
     if out is None:
         out = np.empty_like(a)
     return np.greater(a, 0, out=out)
@@ -175,7 +257,7 @@ def relu_derivative(a, out=None):
 
 def relu_derivative_slope(a):
     """The step ``relu'`` is flat in ``a``: 0."""
-    return np.zeros_like(a)
+    return namespace(a).zeros_like(a)
 
 
 class Activation(NamedTuple):
@@ -212,7 +294,37 @@ def softplus(z):
     >>> softplus(np.array([-1000.0, 0.0, 1000.0])).round(6).tolist()
     [0.0, 0.693147, 1000.0]
     """
-    return np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))
+    xp = namespace(z)
+    return _positive_part(z) + xp.log1p(xp.exp(-xp.abs(z)))
+
+
+def _positive_part(z):
+    """``max(z, 0)``, as a new array."""
+    if isinstance(z, np.ndarray):
+        return np.maximum(z, 0)
+    xp = namespace(z)
+    return xp.where(z > 0, z, xp.zeros_like(z))
+
+
+def _expit(z):
+    """The sigmoid ``1 / (1 + e^-z)``: scipy's ``expit`` on numpy."""
+    if isinstance(z, np.ndarray):
+        return expit(z)
+    return 1.0 / (1.0 + namespace(z).exp(-z))
+
+
+def _log_expit(z):
+    """``log g(z) = -softplus(-z)``, exact where ``g(z)`` rounds to 0 or 1."""
+    return log_expit(z) if isinstance(z, np.ndarray) else -softplus(-z)
+
+
+def _log_softmax(z):
+    """``log softmax(z)`` along rows, from the largest entry of each row."""
+    if isinstance(z, np.ndarray):
+        return log_softmax(z, axis=1)
+    xp = namespace(z)
+    shifted = z - xp.max(z, axis=1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=1, keepdims=True))
 
 
 def logistic_loss(z, Y):
@@ -221,7 +333,7 @@ def logistic_loss(z, Y):
     ``-y log g(z) - (1 - y) log(1 - g(z))`` simplifies to ``log(1 + e^z) - y z``,
     which :func:`softplus` evaluates without overflow.
     """
-    return (softplus(z) - Y * z).sum(axis=1)
+    return namespace(z).sum(softplus(z) - Y * z, axis=1)
 
 
 def logistic_h_direction(h, Rz):
@@ -238,29 +350,32 @@ def logistic_log_proba(z, multilabel=False):
     ``log_expit(z)``, exact where ``g(z)`` rounds to 0 or 1.
     """
     if multilabel:
-        return log_expit(z)
+        return _log_expit(z)
     if z.shape[1] == 1:
-        return np.hstack([log_expit(-z), log_expit(z)])
-    return log_softmax(log_expit(z), axis=1)
+        pair = [_log_expit(-z), _log_expit(z)]
+        return np.hstack(pair) if isinstance(z, np.ndarray) else namespace(z).concat(pair, axis=1)
+    return _log_softmax(_log_expit(z))
 
 
 def softmax_loss(z, Y):
     """Per-sample multinomial cross-entropy ``-sum_k y_k log softmax(z)_k``."""
-    return -(Y * log_softmax(z, axis=1)).sum(axis=1)
+    return -namespace(z).sum(Y * _log_softmax(z), axis=1)
 
 
 def _softmax(z):
-    return softmax(z, axis=1)
+    if isinstance(z, np.ndarray):
+        return softmax(z, axis=1)
+    return namespace(z).exp(_log_softmax(z))
 
 
 def softmax_h_direction(h, Rz):
     """Change of ``h = softmax(z)`` along ``Rz``: ``h * (Rz - sum_k h_k Rz_k)``."""
-    return h * (Rz - (h * Rz).sum(axis=1, keepdims=True))
+    return h * (Rz - namespace(h).sum(h * Rz, axis=1, keepdims=True))
 
 
 def softmax_log_proba(z, multilabel=False):
     """``log softmax(z)``: softmax outputs are probabilities already."""
-    return log_softmax(z, axis=1)
+    return _log_softmax(z)
 
 
 def label_indices(z, multilabel=False):
@@ -279,11 +394,12 @@ def label_indices(z, multilabel=False):
     >>> label_indices(np.array([[0.1, 3.0, -2.0]])).tolist()
     [1]
     """
+    xp = namespace(z)
     if multilabel:
-        return (z > 0).astype(np.int64)
+        return _astype(z > 0, xp.int64)
     if z.shape[1] == 1:
-        return (z[:, 0] > 0).astype(np.intp)
-    return z.argmax(axis=1)
+        return _astype(z[:, 0] > 0, xp.int64)
+    return xp.argmax(z, axis=1)
 
 
 def true_labels(Y, multilabel=False):
@@ -295,9 +411,10 @@ def true_labels(Y, multilabel=False):
     >>> true_labels(np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])).tolist()
     [1, 0]
     """
+    xp = namespace(Y)
     if multilabel:
-        return Y.astype(np.int64)
-    return Y[:, 0].astype(np.intp) if Y.shape[1] == 1 else Y.argmax(axis=1)
+        return _astype(Y, xp.int64)
+    return _astype(Y[:, 0], xp.int64) if Y.shape[1] == 1 else xp.argmax(Y, axis=1)
 
 
 class Output(NamedTuple):
@@ -318,7 +435,7 @@ class Output(NamedTuple):
 
 #: Output layers by name.
 OUTPUTS = {
-    "logistic": Output(expit, logistic_loss, logistic_h_direction, logistic_log_proba,
+    "logistic": Output(_expit, logistic_loss, logistic_h_direction, logistic_log_proba,
                        label_indices),
     "softmax": Output(_softmax, softmax_loss, softmax_h_direction, softmax_log_proba,
                       label_indices),
@@ -374,18 +491,19 @@ def unpack(params, layer_sizes):
     array([[3., 4., 5.],
            [6., 7., 8.]])
     """
-    params = np.asarray(params)
+    xp = namespace(params)
+    params = np.asarray(params) if xp is np else params
     layer_sizes = tuple(int(s) for s in layer_sizes)
-    if params.ndim != 1 or params.size != n_params(layer_sizes):
+    if len(params.shape) != 1 or params.shape[0] != n_params(layer_sizes):
         raise ValueError(
             f"params must be a 1-D vector of {n_params(layer_sizes)} values for "
-            f"layer sizes {layer_sizes}, got an array of shape {params.shape}."
+            f"layer sizes {layer_sizes}, got an array of shape {tuple(params.shape)}."
         )
     coefs, intercepts = [], []
     for s, n_in, n_out in zip(layer_slices(layer_sizes), layer_sizes, layer_sizes[1:]):
-        theta_t = params[s].reshape((1 + n_in, n_out))  # Theta_l.T = [b_l; W_l]
-        intercepts.append(theta_t[0])
-        coefs.append(theta_t[1:])
+        theta_t = xp.reshape(params[s], (1 + n_in, n_out))  # Theta_l.T = [b_l; W_l]
+        intercepts.append(theta_t[0, :])
+        coefs.append(theta_t[1:, :])
     return coefs, intercepts
 
 
@@ -410,7 +528,12 @@ def _scratch(workspace, key, shape, dtype):
 
 
 def _product(a, W, out):
-    """``a @ W`` written into ``out`` (sparse ``a`` gives a new array, copied in)."""
+    """``a @ W`` written into ``out`` (sparse ``a`` gives a new array, copied in).
+
+    Without ``out`` (another namespace than numpy) a new array.
+    """
+    if out is None:
+        return a @ W
     if sparse.issparse(a):
         out[...] = a @ W
         return out
@@ -450,9 +573,11 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
            [2.]])
     """
     g = ACTIVATIONS[activation].g
+    numpy = namespace(X) is np
     activations = [X]
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
-        out = _scratch(workspace, ("z", layer), (X.shape[0], W.shape[1]), W.dtype)
+        out = (_scratch(workspace, ("z", layer), (X.shape[0], W.shape[1]), W.dtype)
+               if numpy else None)
         z = _product(activations[-1], W, out)  # z_{l+1} = a_l W_l + b_l
         z += b
         if layer == len(coefs) - 1:
@@ -460,7 +585,7 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
         activations.append(g(z))  # a_{l+1} = g(z_{l+1}), in place
 
 
-def _sample_scale(n_rows, sample_weight, dtype, normaliser=None):
+def _sample_scale(X, sample_weight, normaliser=None):
     """Per-sample factors ``w_i`` and the normaliser ``m`` of the cost.
 
     ``m`` is the number of samples, or the sum of the weights; with integer
@@ -468,14 +593,23 @@ def _sample_scale(n_rows, sample_weight, dtype, normaliser=None):
     repeated ``sample_weight[i]`` times.  A chunk of a larger data set is
     given that set's ``normaliser``, so the chunks' terms add up to its cost.
     """
+    dtype, n_rows, xp = _compute_dtype(X), X.shape[0], namespace(X)
+    if xp is np:
+        if sample_weight is None:
+            m = n_rows if normaliser is None else normaliser
+            return np.full((n_rows, 1), 1.0 / m, dtype=dtype), m
+        m = float(np.sum(sample_weight)) if normaliser is None else normaliser
+        return (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1), m
     if sample_weight is None:
         m = n_rows if normaliser is None else normaliser
-        return np.full((n_rows, 1), 1.0 / m, dtype=dtype), m
-    m = float(np.sum(sample_weight)) if normaliser is None else normaliser
-    return (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1), m
+        return xp.full((n_rows, 1), 1.0 / m, dtype=dtype, device=device_of(X)), m
+    m = float(xp.sum(sample_weight)) if normaliser is None else normaliser
+    return xp.reshape(xp.astype(sample_weight, dtype) / m, (-1, 1)), m
 
 
 def _compute_dtype(X):
+    if namespace(X) is not np:
+        return X.dtype  # validated as a float dtype of its namespace
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
@@ -488,26 +622,33 @@ def _backward(delta, activations, coefs, activation, workspace=None):
     gradient of layer ``l`` is ``a_l^T delta_{l+1}`` and ``sum_i delta_{l+1}``.
     """
     g_prime = ACTIVATIONS[activation].g_prime
+    numpy = isinstance(delta, np.ndarray)
     for layer in range(len(coefs) - 1, -1, -1):
         a = activations[layer]
         if layer == 0:
             yield layer, a, delta, None
             return
-        back = np.matmul(delta, coefs[layer].T,
-                         out=_scratch(workspace, ("back", layer), a.shape, a.dtype))
+        if numpy:
+            back = np.matmul(delta, coefs[layer].T,
+                             out=_scratch(workspace, ("back", layer), a.shape, a.dtype))
+        else:
+            back = delta @ coefs[layer].T
         yield layer, a, delta, back
         delta = back  # delta_l = (delta_{l+1} W_l^T) * g'(a_l), in place
-        delta *= g_prime(a, out=_scratch(workspace, ("g'", layer), a.shape, a.dtype))
+        delta *= (g_prime(a, out=_scratch(workspace, ("g'", layer), a.shape, a.dtype))
+                  if numpy else g_prime(a))
 
 
-def _layer_gradient(a, delta, grad_W, grad_b):
-    """``dJ/dW_l = a_l^T delta_{l+1}`` and ``dJ/db_l = sum_i delta_{l+1}``, written in place."""
-    grad_W[...] = a.T @ delta
-    grad_b[...] = delta.sum(axis=0)
+def _layer_gradient(a, delta):
+    """``dJ/dW_l = a_l^T delta_{l+1}`` and ``dJ/db_l = sum_i delta_{l+1}`` (BP3, BP4)."""
+    return a.T @ delta, namespace(delta).sum(delta, axis=0)
 
 
 def _squared_weights(coefs):
-    return sum(float(np.vdot(W, W)) for W in coefs)
+    if isinstance(coefs[0], np.ndarray):
+        return sum(float(np.vdot(W, W)) for W in coefs)
+    xp = namespace(coefs[0])
+    return sum(float(xp.sum(W * W)) for W in coefs)
 
 
 class Network:
@@ -567,6 +708,9 @@ class Network:
             raise ValueError(f"output must be one of {sorted(OUTPUTS)}, got {output!r}.")
         self.activation, self.output = activation, output
         self.n_params = n_params(self.layer_sizes)
+        # Each layer's slice of the vector and the shape of its block [b; W].
+        self._blocks = [(s, (1 + n_in, n_out)) for s, n_in, n_out in zip(
+            layer_slices(self.layer_sizes), self.layer_sizes, self.layer_sizes[1:])]
         self._shared = workspace
         self._local = threading.local()
 
@@ -592,28 +736,48 @@ class Network:
 
     # ------------------------------------------------------------ the layers
 
-    def unpack(self, params, dtype=None):
-        """``coefs, intercepts``: views of ``params`` (copies when ``dtype`` differs)."""
-        params = np.asarray(params)
-        if dtype is not None:
-            params = params.astype(dtype, copy=False)
-        return unpack(params, self.layer_sizes)
+    def unpack(self, params, like=None):
+        """``coefs, intercepts``: views of ``params``.
+
+        With ``like`` (an input ``X``), ``params`` are first brought to its
+        namespace, device and float dtype: the solver's float64 host vector
+        becomes the network's weights where the data are.
+        """
+        if like is not None:
+            params = self.params_like(params, like)
+        if not isinstance(params, np.ndarray) or params.shape != (self.n_params,):
+            return unpack(params, self.layer_sizes)  # checks, and other namespaces
+        blocks = [params[s].reshape(shape) for s, shape in self._blocks]
+        return [block[1:] for block in blocks], [block[0] for block in blocks]
+
+    def params_like(self, params, X):
+        """``params`` in ``X``'s namespace, on its device, in its float dtype."""
+        xp, dtype = namespace(X), _compute_dtype(X)
+        if xp is np:
+            return np.asarray(params).astype(dtype, copy=False)
+        if namespace(params) is not xp:
+            params = xp.asarray(to_numpy(params) if namespace(params) is not np
+                                else np.asarray(params), device=device_of(X))
+        return xp.astype(params, dtype, copy=False)
 
     def pack(self, coefs, intercepts):
-        """The parameter vector of per-layer ``coefs`` and ``intercepts``: :meth:`unpack`'s inverse."""
-        dtype = np.result_type(*coefs, *intercepts)
-        return np.concatenate([np.vstack([np.reshape(b, (1, -1)), W]).ravel()
-                               for W, b in zip(coefs, intercepts)]).astype(dtype, copy=False)
+        """The parameter vector of per-layer ``coefs`` and ``intercepts``: :meth:`unpack`'s inverse.
 
-    def _new_params(self, params):
-        """A new vector laid out like ``params`` (at least float32), and its layer views."""
-        flat = np.empty(self.n_params, dtype=np.result_type(np.asarray(params).dtype,
-                                                            np.float32))
-        return (flat, *unpack(flat, self.layer_sizes))
+        The vector is new, in the layers' namespace and (highest) dtype.
+        """
+        if not isinstance(coefs[0], np.ndarray):
+            xp = namespace(coefs[0])
+            return xp.concat([xp.reshape(xp.concat([xp.reshape(b, (1, -1)), W], axis=0), (-1,))
+                              for W, b in zip(coefs, intercepts)])
+        flat = np.empty(self.n_params, dtype=np.result_type(*coefs, *intercepts))
+        for (s, shape), W, b in zip(self._blocks, coefs, intercepts):
+            block = flat[s].reshape(shape)
+            block[0], block[1:] = b, W
+        return flat
 
     def forward(self, params, X, workspace=None):
         """``(activations, z_L)``: :func:`forward` at ``params``, in ``X``'s float dtype."""
-        coefs, intercepts = self.unpack(params, _compute_dtype(X))
+        coefs, intercepts = self.unpack(params, like=X)
         return forward(X, coefs, intercepts, self.activation, workspace)
 
     def decision(self, params, X):
@@ -640,15 +804,13 @@ class Network:
         """
         if self.activation not in ("logistic", "tanh"):
             return 0.0
-        coefs, intercepts = self.unpack(params, _compute_dtype(X))
+        coefs, intercepts = self.unpack(params, like=X)
         z = forward(X, coefs[:1], intercepts[:1], self.activation)[1]
-        return float(np.mean(np.abs(z) > 20))
+        xp = namespace(z)
+        return float(xp.mean(_astype(xp.abs(z) > 20, z.dtype)))
 
     # ------------------------------------------------------------ the cost
 
-    def _scale(self, X, sample_weight, normaliser):
-        """Per-sample factors ``w_i`` and the normaliser ``m`` of the cost."""
-        return _sample_scale(X.shape[0], sample_weight, _compute_dtype(X), normaliser)
 
     def penalty(self, params, alpha, m):
         """The regulariser ``alpha / (2 m) * sum of squared weights`` and its gradient.
@@ -657,12 +819,9 @@ class Network:
         chunks' data terms (``alpha=0``) needs it added once.  It is
         quadratic, so its Hessian times ``v`` is its gradient at ``v``.
         """
-        params = np.asarray(params)
-        grad, grad_coefs, _ = self._new_params(params)
-        grad[...] = 0.0
-        coefs = unpack(params, self.layer_sizes)[0]
-        for W, grad_W in zip(coefs, grad_coefs):
-            np.multiply(W, alpha / m, out=grad_W)
+        coefs, intercepts = unpack(params, self.layer_sizes)
+        xp = namespace(coefs[0])
+        grad = self.pack([(alpha / m) * W for W in coefs], [xp.zeros_like(b) for b in intercepts])
         return alpha / (2 * m) * _squared_weights(coefs), grad
 
     def loss_gradient(self, params, X, Y, sample_weight=None, normaliser=None, alpha=0.0):
@@ -689,27 +848,30 @@ class Network:
         grad : ndarray of shape (n_params,)
             A new array each call, laid out like ``params``.
         """
-        workspace = self.workspace()
-        coefs, intercepts = self.unpack(params, _compute_dtype(X))
-        w, m = self._scale(X, sample_weight, normaliser)
-        grad, grad_coefs, grad_intercepts = self._new_params(params)
+        numpy = namespace(X) is np
+        workspace = self.workspace() if numpy else None
+        coefs, intercepts = self.unpack(params, like=X)
+        w, m = _sample_scale(X, sample_weight, normaliser)
         out = OUTPUTS[self.output]
 
         # Forward pass.
         activations, z_out = forward(X, coefs, intercepts, self.activation, workspace)
 
         # Cost: weighted data term + penalty on the weights (not the biases).
-        J = float(w.ravel() @ out.loss(z_out, Y)) + alpha / (2 * m) * _squared_weights(coefs)
+        J = float(namespace(w).reshape(w, (-1,)) @ out.loss(z_out, Y))
+        J += alpha / (2 * m) * _squared_weights(coefs)
 
         # Backward pass, from the output error delta_L = w * (h - Y)   (BP1).
         delta = out.h(z_out)
         delta -= Y
         delta *= w
+        grad_coefs, grad_intercepts = [None] * len(coefs), [None] * len(coefs)
         for layer, a, delta, _ in _backward(delta, activations, coefs, self.activation,
                                             workspace):
-            _layer_gradient(a, delta, grad_coefs[layer], grad_intercepts[layer])  # BP3, BP4
-            grad_coefs[layer] += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
-        return J, grad
+            grad_W, grad_intercepts[layer] = _layer_gradient(a, delta)  # BP3, BP4
+            grad_W += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
+            grad_coefs[layer] = grad_W
+        return J, self.pack(grad_coefs, grad_intercepts)
 
     def hessian_product(self, params, vector, X, Y, sample_weight=None, normaliser=None,
                         alpha=0.0):
@@ -729,10 +891,9 @@ class Network:
         is the slope of ``g'`` as a function of ``a``.  The other arguments are
         :meth:`loss_gradient`'s.
         """
-        dtype = _compute_dtype(X)
-        coefs, intercepts = self.unpack(params, dtype)
-        V, Vb = self.unpack(vector, dtype)
-        w, m = self._scale(X, sample_weight, normaliser)
+        coefs, intercepts = self.unpack(params, like=X)
+        V, Vb = self.unpack(vector, like=X)
+        w, m = _sample_scale(X, sample_weight, normaliser)
         act, out = ACTIVATIONS[self.activation], OUTPUTS[self.output]
 
         # Forward pass, and its R-forward: R{a_1} = R{X} = 0.
@@ -748,19 +909,19 @@ class Network:
         h = out.h(z_out)
 
         # Backward pass (the gradient's own walk) and its R-backward beside it.
-        hv, hv_coefs, hv_intercepts = self._new_params(params)
+        hv_coefs, hv_intercepts = [None] * len(coefs), [None] * len(coefs)
         R_delta = out.h_direction(h, R_z) * w  # R{delta_L} = w * R{h}
         for layer, a, delta, back in _backward((h - Y) * w, activations, coefs,
                                                self.activation):
             R_a = R_activations[layer]
-            _layer_gradient(a, R_delta, hv_coefs[layer], hv_intercepts[layer])
+            hv_coefs[layer], hv_intercepts[layer] = _layer_gradient(a, R_delta)
             hv_coefs[layer] += (alpha / m) * V[layer]
             if R_a is not None:
                 hv_coefs[layer] += R_a.T @ delta
             if back is not None:
                 R_back = R_delta @ coefs[layer].T + delta @ V[layer].T
                 R_delta = R_back * act.g_prime(a) + back * act.g_prime_slope(a) * R_a
-        return hv
+        return self.pack(hv_coefs, hv_intercepts)
 
 
 # ---------------------------------------------------------------------------

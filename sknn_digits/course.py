@@ -17,7 +17,16 @@ import functools
 import numpy as np
 from sklearn.utils import check_array
 
-from .core import OUTPUTS, Network, layer_slices, sigmoid, sigmoid_derivative, unpack
+from .core import (
+    OUTPUTS,
+    Network,
+    layer_slices,
+    namespace,
+    sigmoid,
+    sigmoid_derivative,
+    to_numpy,
+    unpack,
+)
 
 __all__ = [
     "check_thetas",
@@ -86,11 +95,13 @@ def roll(params, layer_sizes):
     >>> unroll(theta_1, theta_2)[:4]
     array([0., 1., 2., 3.])
     """
-    params = np.asarray(params)
+    xp = namespace(params)
+    params = np.asarray(params) if xp is np else params
     layer_sizes = tuple(int(s) for s in layer_sizes)
     unpack(params, layer_sizes)  # checks the vector's size
+    # Column-major (n_out, 1 + n_in) is the transpose of row-major (1 + n_in, n_out).
     return [
-        params[s].reshape((n_out, 1 + n_in), order="F")
+        xp.reshape(params[s], (1 + n_in, n_out)).T
         for s, n_in, n_out in zip(layer_slices(layer_sizes), layer_sizes, layer_sizes[1:])
     ]
 
@@ -117,7 +128,8 @@ def unroll(*thetas):
     """
     if not thetas:
         raise ValueError("unroll needs at least one Theta matrix.")
-    return np.concatenate([np.asarray(t).ravel(order="F") for t in thetas])
+    return np.concatenate([to_numpy(t).ravel(order="F") if namespace(t) is not np
+                           else np.asarray(t).ravel(order="F") for t in thetas])
 
 
 

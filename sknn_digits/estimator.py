@@ -18,13 +18,21 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._compat import CallbackSupportMixin, Interval, Options, StrOptions, _fit_context
+from ._compat import (
+    CallbackSupportMixin,
+    Interval,
+    Options,
+    StrOptions,
+    _fit_context,
+    check_same_namespace,
+    get_namespace_and_device,
+)
 from ._dask import blockwise, is_dask
 from ._dask import score as dask_score
 from ._data import prepare
 from ._observers import SklearnCallbacks
 from ._training import SOLVERS, Problem, Settings, train
-from .core import ACTIVATIONS, OUTPUTS, Network
+from .core import ACTIVATIONS, OUTPUTS, Network, device_of, namespace, to_numpy
 from .course import check_thetas, roll, unroll
 from .initialization import initial_params
 
@@ -245,7 +253,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                     previous_scores=self.validation_scores_ if warm else None,
                     observers=[c for c in (callbacks,) if c is not None])
         fitted.update(
-            self._weights(fit.params, network.layer_sizes),
+            # The weights live where the data do (scikit-learn's array API convention).
+            self._weights(network.params_like(fit.params, data.X), network.layer_sizes),
             loss_=fit.loss, n_iter_=fit.n_iter, solver_message_=fit.message,
             loss_curve_=(list(self.loss_curve_) if warm else []) + fit.loss_curve,
             validation_scores_=fit.validation_scores,
@@ -349,16 +358,18 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         return Network((self.n_features_in_, *(W.shape[1] for W in self.coefs_)),
                        self.activation, self.out_activation_)
 
-    def _forward(self, X):
+    def _forward(self, X, method):
         """The hidden activations and the output's pre-activation ``z`` for ``X``: one pass."""
         check_is_fitted(self)
+        xp = get_namespace_and_device(X)[0]
         X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
-                          dtype=(np.float64, np.float32))
+                          dtype=[xp.float64, xp.float32])
+        check_same_namespace(X, self, self.coefs_[0], method)
         network = self.network_
         return network.hidden_and_decision(network.pack(self.coefs_, self.intercepts_), X)
 
-    def _decision(self, X):
-        return self._forward(X)[1]
+    def _decision(self, X, method):
+        return self._forward(X, method)[1]
 
     @property
     def _multilabel(self):
@@ -376,9 +387,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         -------
         ndarray of shape (n_samples,) or (n_samples, n_classes)
         """
-        z = self._decision(X)
+        z = self._decision(X, "predict")
         labels = OUTPUTS[self.out_activation_].labels(z, self._multilabel)
-        return labels if self._multilabel else self.classes_[labels]
+        classes = to_numpy(self.classes_)
+        if self._multilabel:
+            return labels
+        xp = namespace(labels)
+        if xp is np or classes.dtype.kind not in "biuf":  # labels no namespace but numpy holds
+            return classes[to_numpy(labels)]
+        # The labels in X's namespace, on its device, whatever y's was.
+        return xp.take(xp.asarray(classes, device=device_of(labels)), labels, axis=0)
 
     @blockwise(_probabilities)
     def predict_log_proba(self, X):
@@ -392,7 +410,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        z = self._decision(X)
+        z = self._decision(X, "predict_log_proba")
         return OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
 
     @blockwise(_probabilities)
@@ -411,7 +429,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        return np.exp(self.predict_log_proba(X))
+        z = self._decision(X, "predict_proba")
+        log_proba = OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
+        return namespace(log_proba).exp(log_proba)
 
     def activations(self, X):
         """Each hidden layer's activations and the class probabilities, from one forward pass.
@@ -438,8 +458,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         >>> [h.shape for h in hidden], proba.shape
         ([(1, 3), (1, 2)], (1, 2))
         """
-        hidden, z = self._forward(X)
-        return hidden, np.exp(OUTPUTS[self.out_activation_].log_proba(z, self._multilabel))
+        hidden, z = self._forward(X, "activations")
+        log_proba = OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
+        return hidden, namespace(log_proba).exp(log_proba)
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (every label right, for multilabel targets).
@@ -463,5 +484,6 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
+        tags.array_api_support = True
         tags.classifier_tags.multi_label = True
         return tags

@@ -1,11 +1,16 @@
 """Shared fixtures: small digits data and the optional course files."""
 
 import os
-from pathlib import Path
 
-import numpy as np
-import pytest
-from sklearn.datasets import load_digits
+# scipy reads this once, when it is first imported: the array API tests (and
+# scikit-learn's own array API checks in check_estimator) need it on.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from sklearn.datasets import load_digits  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EX4_WEIGHTS = SHARED / "data" / "ex4weights.mat"

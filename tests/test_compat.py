@@ -34,3 +34,29 @@ def test_callback_mixin_is_scikit_learns_from_1_9():
     major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
     assert _compat.HAS_CALLBACKS == ((major, minor) >= (1, 9))
     assert issubclass(BackpropMLPClassifier, _compat.CallbackSupportMixin)
+
+
+def test_array_api_helpers_behave_as_relied_on():
+    X = np.ones((2, 3), dtype=np.float32)
+    xp, is_array_api, _ = _compat.get_namespace_and_device(X)
+    assert not is_array_api  # dispatch is off: numpy
+    assert _compat.array_namespace(X).__name__.endswith("numpy")
+    assert _compat.device(X) == "cpu"
+    assert _compat._convert_to_numpy(X, xp) is not None
+    np.testing.assert_array_equal(_compat._convert_to_numpy(X, xp), X)
+
+
+def test_check_same_namespace_names_the_estimator_and_method():
+    import sklearn
+    from sklearn.utils._array_api import yield_namespace_device_dtype_combinations  # noqa: F401
+
+    array_api_strict = pytest.importorskip("array_api_strict")
+    if _compat._check_same_namespace is None:
+        pytest.skip("scikit-learn before 1.9 does not check namespaces")
+    fitted = array_api_strict.asarray([1.0])
+    with sklearn.config_context(array_api_dispatch=True):
+        with pytest.raises(ValueError, match=r"BackpropMLPClassifier\.predict\(\) must use"):
+            _compat.check_same_namespace(np.ones((1, 1)), BackpropMLPClassifier(), fitted,
+                                         "predict")
+        _compat.check_same_namespace(array_api_strict.asarray([[1.0]]), BackpropMLPClassifier(),
+                                     fitted, "predict")
