@@ -6,8 +6,18 @@ in a fit.
 """
 
 from sklearn.base import _fit_context
-from sklearn.externals.array_api_compat import array_namespace, device
-from sklearn.utils._array_api import _convert_to_numpy, get_namespace_and_device
+from sklearn.utils._array_api import _convert_to_numpy, device, get_namespace_and_device
+
+try:  # scikit-learn 1.7 and later vendor array-api-compat
+    from sklearn.externals.array_api_compat import array_namespace
+except ImportError:  # earlier ones need the package itself for array API dispatch
+    try:
+        from array_api_compat import array_namespace
+    except ImportError:
+        def array_namespace(*arrays):
+            """Without array-api-compat only numpy input is possible."""
+            raise ImportError("Arrays of another namespace than numpy need scikit-learn 1.7 "
+                              "or later, or the array-api-compat package.")
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 

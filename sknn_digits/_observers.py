@@ -204,7 +204,8 @@ class SklearnCallbacks(Observer):
             estimator=estimator, X=self.X, y=y, metadata=self.metadata)
 
     def _hook(self, context, hook, params):
-        coefs, intercepts = self.network.unpack(np.array(params))
+        # A copy (the solver's vector changes), where the data are.
+        coefs, intercepts = self.network.unpack(np.array(params), like=self.X)
         return getattr(context, hook)(
             estimator=self.estimator, X=self.X, y=self.y, metadata=self.metadata,
             reconstruction_attributes={

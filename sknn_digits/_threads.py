@@ -13,7 +13,8 @@ import threading
 import time
 from contextlib import contextmanager
 
-__all__ = ["PARALLEL_FLOPS", "blas_threads", "cores_busy_elsewhere", "evaluation_threads"]
+__all__ = ["PARALLEL_FLOPS", "blas_threads", "cores_busy_elsewhere", "evaluation_threads",
+           "set_threads"]
 
 
 #: From this many multiply-adds per cost evaluation on, more BLAS threads pay
@@ -25,7 +26,7 @@ def _is_numpy_blas(controller):
     return "numpy" in controller.filepath
 
 
-def _set_threads(controller, n):
+def set_threads(controller, n):
     """Set ``controller``'s limit to ``n``; True if it took.
 
     OpenBLAS 0.3.31 (the build numpy and scipy ship) ignores
@@ -61,7 +62,7 @@ class _BlasThreads:
     limit differs from what the fit wants, and undone only while it is still
     in force: so no interleaving of fits leaves a limit changed.  (A design
     in which the last fit to leave restored what the first had found lost
-    its restores: see :func:`_set_threads`.)
+    its restores: see :func:`set_threads`.)
     """
 
     def __init__(self):
@@ -86,14 +87,14 @@ class _BlasThreads:
         changed = []
         for c in controllers:
             before, target = c.num_threads, threads if c in numpy_blas else 1
-            if before != target and _set_threads(c, target):  # this thread undoes it
+            if before != target and set_threads(c, target):  # this thread undoes it
                 changed.append((c, before, target))
         return threads, changed
 
     def _exit(self, changed):
         for c, before, target in reversed(changed):
             if c.num_threads == target:  # nobody else changed it meanwhile
-                _set_threads(c, before)
+                set_threads(c, before)
         with self._lock:
             self._active -= 1
 

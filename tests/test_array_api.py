@@ -15,6 +15,12 @@ from sklearn.utils.estimator_checks import check_array_api_input
 
 from sknn_digits import BackpropMLPClassifier
 
+try:  # scikit-learn's array API dispatch: built in from 1.7, the package before
+    import sklearn.externals.array_api_compat  # noqa: F401
+except ImportError:
+    pytest.importorskip("array_api_compat", reason="scikit-learn before 1.7 needs the "
+                        "array-api-compat package for array API dispatch")
+
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 COMBINATIONS = [combination for combination in yield_namespace_device_dtype_combinations()
@@ -135,3 +141,15 @@ def test_array_api_dispatch_without_scipy_support_says_so():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, timeout=120)
     assert result.returncode != 0 and "SCIPY_ARRAY_API=1" in result.stderr
+
+
+def test_fit_callbacks_score_each_iteration_on_the_device(data, torch):
+    callback = pytest.importorskip("sklearn.callback")  # scikit-learn 1.9 and later
+    X, y = data
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    with sklearn.config_context(array_api_dispatch=True):
+        Xt, yt = torch.asarray(X), torch.asarray(y)
+        fitted = _fit(Xt, yt, max_iter=6).set_callbacks(monitor).fit(Xt, yt)
+        final = fitted.score(Xt, yt)
+    iterations = [row for row in monitor.get_logs().data if row["task_name"] == "iteration"]
+    assert len(iterations) == 6 and iterations[-1]["accuracy"] == pytest.approx(final)

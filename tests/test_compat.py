@@ -40,8 +40,11 @@ def test_array_api_helpers_behave_as_relied_on():
     X = np.ones((2, 3), dtype=np.float32)
     xp, is_array_api, _ = _compat.get_namespace_and_device(X)
     assert not is_array_api  # dispatch is off: numpy
-    assert _compat.array_namespace(X).__name__.endswith("numpy")
-    assert _compat.device(X) == "cpu"
+    try:
+        assert _compat.array_namespace(X).__name__.endswith("numpy")
+    except ImportError:  # scikit-learn before 1.7 without the array-api-compat package
+        assert sklearn.__version__ < "1.7"
+    assert _compat.device(X) in (None, "cpu")  # None while dispatch is off
     assert _compat._convert_to_numpy(X, xp) is not None
     np.testing.assert_array_equal(_compat._convert_to_numpy(X, xp), X)
 
