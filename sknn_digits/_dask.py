@@ -280,8 +280,10 @@ class OnDask:
         import dask
         import dask.array as da
 
-        return tuple(bool(v) for v in dask.compute(
-            (weights < 0).any(), da.isfinite(weights).all(), (weights > 0).any()))
+        negative, finite, positive, total = dask.compute(
+            (weights < 0).any(), da.isfinite(weights).all(), (weights > 0).any(),
+            weights.sum())
+        return bool(negative), bool(finite), bool(positive), float(total)
 
 
 # ---------------------------------------------------------------- predictions

@@ -88,10 +88,12 @@ class InMemory:
 
     @staticmethod
     def weight_facts(weights):
-        """(any negative, all finite, any positive)."""
+        """(any negative, all finite, any positive, their sum)."""
         xp = namespace(weights)
+        with np.errstate(over="ignore"):
+            total = float(xp.sum(weights))
         return (bool(xp.any(weights < 0)), bool(xp.all(xp.isfinite(weights))),
-                bool(xp.any(weights > 0)))
+                bool(xp.any(weights > 0)), total)
 
     @staticmethod
     def classes(binarizer, y):
@@ -171,10 +173,14 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
         sample_weight = factors if sample_weight is None else sample_weight * factors
     if sample_weight is None:
         return None
-    negative, finite, positive = placement.weight_facts(sample_weight)
+    negative, finite, positive, total = placement.weight_facts(sample_weight)
     if negative or not finite:
         raise ValueError("sample_weight must be finite and non-negative.")
     if not positive:
         raise ValueError("sample_weight (times class_weight) is zero for every sample: "
                          "at least one weight must be positive.")
+    if not np.isfinite(total):  # the cost divides by the sum: it would be 0 everywhere
+        raise ValueError("sample_weight (times class_weight) sums to more than floating "
+                         "point holds; scale the weights down (only their ratios matter "
+                         "to the data term).")
     return sample_weight

@@ -3,11 +3,14 @@
 The content is written to a fresh, uniquely named temporary file in the
 target's folder and only then moved into place, so a crash, a full disk or a
 second process writing the same name never leaves a truncated or mixed file,
-and no name the caller did not give is ever touched.
+and no name the caller did not give is ever touched.  The temporary file is
+created as ``open(path, "w")`` would create the target, so the file gets the
+mode the user's umask gives (``-rw-r--r--`` under umask 022), and every write
+error names the target.
 """
 
 import os
-import tempfile
+import secrets
 from pathlib import Path
 
 __all__ = ["check_readable", "check_writable", "write_atomic"]
@@ -66,7 +69,27 @@ def check_writable(path, overwrite=False):
         raise FileNotFoundError(f"No such directory: '{path.parent}' (for '{path}').")
     if path.exists() and not overwrite:
         raise FileExistsError(f"'{path}' exists already; it was not overwritten.")
+    # A real probe: permission bits do not tell (root ignores them; a
+    # read-only file system does not show in them).
+    os.unlink(_new_temporary(path))
     return path
+
+
+def _new_temporary(path):
+    """A new, empty, uniquely named file beside ``path``, with the umask's mode."""
+    for _ in range(100):
+        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        try:
+            # 0o666 & ~umask: the mode a plain open(path, "w") gives, never changed
+            # afterwards, and the umask is not read (reading it means setting it).
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return temporary
+        except FileExistsError:
+            continue
+        except OSError as error:
+            raise OSError(error.errno, f"cannot write in '{path.parent}' (for '{path}'): "
+                                       f"{error.strerror}") from None
+    raise FileExistsError(f"no free temporary name beside '{path}'.")
 
 
 def write_atomic(path, write, overwrite=False):
@@ -104,13 +127,15 @@ def write_atomic(path, write, overwrite=False):
     FileExistsError: '...note.txt' exists already; it was not overwritten.
     """
     path = check_writable(path, overwrite)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    os.close(handle)
+    temporary = str(_new_temporary(path))
     try:
-        write(temporary)
-        with open(temporary, "rb") as done:
-            os.fsync(done.fileno())
+        try:
+            write(temporary)
+            with open(temporary, "rb") as done:
+                os.fsync(done.fileno())
+        except OSError as error:  # a full disk, a quota: name the file being written
+            reason = error.strerror or str(error)
+            raise OSError(error.errno, f"cannot write '{path}': {reason}") from None
         if overwrite:
             os.replace(temporary, path)
         else:

@@ -328,7 +328,10 @@ def run_train(args):
     from .workflow import accuracy, train_pipeline
 
     if args.out is not None:  # before any work: a bad --out fails at once
-        check_writable(args.out, args.force)
+        try:
+            check_writable(args.out, args.force)
+        except FileExistsError as error:
+            raise FileExistsError(f"{error} Use --force to overwrite it.") from None
     X, y = _load(args.data)
     with _cluster(args.scheduler) as client:
         X, y = _placed(X, y, client, "train")

@@ -184,7 +184,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left"), None],
-        "init_epsilon": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        # Uniform in [-e, e] needs 2e to be a float: the bound is half the largest.
+        "init_epsilon": [Interval(Real, 0, np.finfo(float).max / 2, closed="both"),
+                         StrOptions({"auto"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],

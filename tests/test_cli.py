@@ -63,6 +63,7 @@ def test_train_does_not_overwrite_without_force(capsys, tmp_path):
     model.write_bytes(b"keep me")
     status, _, err = run(capsys, "train", "--out", str(model), "--max-iter", "5", "--quiet")
     assert status == 1 and "exists already" in err and "Traceback" not in err
+    assert "--force" in err
     assert model.read_bytes() == b"keep me"
 
 

@@ -47,3 +47,12 @@ def test_encoder_refuses_one_class_and_changed_classes():
     with pytest.raises(ValueError, match="same classes as the previous fit"):
         fit_encoder(np.array([0, 1]), previous)
     assert fit_encoder(np.array([2, 0, 1]), previous).classes_.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("sample_weight, class_weight", [
+    (np.full(4, 1e308), None),
+    (None, {0: 1e308, 1: 1e308}),
+])
+def test_weights_whose_sum_overflows_are_refused(sample_weight, class_weight):
+    with pytest.raises(ValueError, match="sums to more than floating point holds"):
+        _weights(sample_weight, class_weight, np.array([0, 1, 0, 1]))

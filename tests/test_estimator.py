@@ -553,3 +553,15 @@ def test_early_stopping_never_keeps_the_untrained_start(small_digits):
     J0, _ = loss_and_gradient(x0, (64, 25, 10), X, np.eye(10)[y], alpha=1.0)
     assert clf.loss_ < J0 / 2
     assert not np.array_equal(unroll(*clf.thetas_), x0)
+
+
+def test_an_init_epsilon_too_large_for_floating_point_is_refused_by_name(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="'init_epsilon' parameter"):
+        BackpropMLPClassifier(init_epsilon=1e308).fit(X, y)
+
+
+def test_weights_whose_sum_overflows_give_an_error_not_an_untrained_model(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match="sums to more than floating point holds"):
+        BackpropMLPClassifier().fit(X, y, sample_weight=np.full(len(y), 1e308))

@@ -74,3 +74,44 @@ def test_a_folder_where_a_file_is_expected_is_named_as_such(tmp_path):
             load(tmp_path)
         with pytest.raises(FileNotFoundError, match=f"No such {what}"):
             load(tmp_path / "missing")
+
+
+def test_written_files_get_the_mode_the_umask_gives(tmp_path):
+    import stat
+
+    old = os.umask(0o022)  # the test sets and restores the umask of its own process
+    try:
+        target = write_atomic(tmp_path / "shared.bin", lambda tmp: Path(tmp).write_text("x"))
+        os.umask(0o077)
+        private = write_atomic(tmp_path / "private.bin", lambda tmp: Path(tmp).write_text("x"))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
+def test_a_write_error_names_the_target_file(tmp_path):
+    import errno
+
+    def full(temporary):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.raises(OSError, match=r"cannot write '.*model\.bin': No space left") as caught:
+        write_atomic(tmp_path / "model.bin", full)
+    assert caught.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, monkeypatch):
+    import errno
+
+    real_open = os.open
+
+    def read_only(path, flags, *args):  # a read-only file system, as root sees it
+        if flags & os.O_CREAT:
+            raise OSError(errno.EROFS, "Read-only file system")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    with pytest.raises(OSError, match=r"cannot write in '.*' \(for '.*m\.skops'\): Read-only"):
+        check_writable(tmp_path / "m.skops")
