@@ -21,6 +21,11 @@ except ImportError:  # earlier ones need the package itself for array API dispat
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+def validate_params(estimator):
+    """Check ``estimator``'s parameters against its constraints (scikit-learn's own check)."""
+    estimator._validate_params()
+
+
 try:  # scikit-learn 1.9 and later: predictions refuse inputs of another namespace
     from sklearn.utils._array_api import check_same_namespace as _check_same_namespace
 except ImportError:  # older scikit-learn does not check
@@ -58,6 +63,7 @@ __all__ = [
     "check_same_namespace",
     "device",
     "get_namespace_and_device",
+    "validate_params",
     "CallbackSupportMixin",
     "Interval",
     "Options",

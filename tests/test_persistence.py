@@ -112,3 +112,144 @@ def test_course_weights_given_as_a_model_get_a_hint(tmp_path):
     savemat(path, {"Theta1": np.zeros((2, 3))})
     with pytest.raises(ValueError, match="--ex4-weights"):
         load_model(path)
+
+
+# ---------------------------------------------------------------- the trust policy
+
+
+def _compositions(X, y):
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import StackingClassifier, VotingClassifier
+    from sklearn.model_selection import GridSearchCV, TunedThresholdClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    def net():
+        return BackpropMLPClassifier(hidden_layer_sizes=5, max_iter=15, random_state=0)
+
+    return {
+        "calibrated": (CalibratedClassifierCV(net(), cv=2), y),
+        "grid search": (GridSearchCV(make_pipeline(MinMaxScaler(), net()),
+                                     {"backpropmlpclassifier__alpha": [0.1, 1.0]}, cv=2), y),
+        "voting": (VotingClassifier([("a", net()), ("b", net())], voting="soft"), y),
+        "stacking": (StackingClassifier([("a", net())], final_estimator=net(), cv=2), y),
+        "tuned threshold": (TunedThresholdClassifierCV(net(), cv=2), y % 2),
+    }
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("name", ["calibrated", "grid search", "voting", "stacking",
+                                  "tuned threshold"])
+def test_whatever_save_model_accepts_load_model_loads(name, small_digits, tmp_path):
+    X, y = small_digits[0][:300], small_digits[1][:300]
+    model, target = _compositions(X, y)[name]
+    model.fit(X, target)
+    loaded = load_model(save_model(model, tmp_path / "m.skops"))
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+
+
+@pytest.mark.parametrize("name, trusted", [
+    ("sklearn.calibration._CalibratedClassifier", True),
+    ("sklearn.model_selection._split.StratifiedKFold", True),
+    ("sklearn.metrics._classification.balanced_accuracy_score", True),
+    ("sknn_digits.estimator.BackpropMLPClassifier", True),
+    ("builtins.eval", False),
+    ("os.system", False),
+    ("numpy.ctypeslib.load_library", False),
+    ("numpy.load", False),
+    ("scipy.io.loadmat", False),
+    ("sklearn.utils.parallel.delayed", False),  # a function outside sklearn.metrics
+    ("sklearn.base.clone", False),
+    ("sklearn.no_such_module.Thing", False),
+    ("functools.partial", False),
+])
+def test_the_trust_rule(name, trusted):
+    from sknn_digits.persistence import is_trusted
+
+    assert is_trusted(name) is trusted
+
+
+def test_plain_skops_loads_with_the_helpers_list(model, small_digits, tmp_path):
+    import skops.io
+
+    from sknn_digits.persistence import trusted_types
+
+    path = save_model(model, tmp_path / "m.skops")
+    loaded = skops.io.load(path, trusted=trusted_types())
+    np.testing.assert_array_equal(loaded.predict(small_digits[0]), model.predict(small_digits[0]))
+
+
+# ---------------------------------------------------------------- hostile files
+
+
+def _rewrite(path, name, data, declared=None):
+    """``path`` with member ``name`` replaced by ``data`` (its directory saying ``declared``)."""
+    members = {}
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            members[info.filename] = archive.read(info)
+    members[name] = data
+    out = path.with_name("hostile.skops")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, content in members.items():
+            archive.writestr(member, content)
+    if declared is not None:  # lie about the member's size in both headers
+        raw = bytearray(out.read_bytes())
+        actual = len(data).to_bytes(4, "little")
+        raw = raw.replace(actual, declared.to_bytes(4, "little"))
+        out.write_bytes(bytes(raw))
+    return out
+
+
+def test_a_huge_schema_is_refused_before_it_is_parsed(model, tmp_path, monkeypatch):
+    import json as json_module
+
+    path = save_model(model, tmp_path / "m.skops")
+    nested = b"[" + b"[]," * (3 * 2**20) + b"[]]"  # 9 MiB of empty lists: deflates to KB
+    hostile = _rewrite(path, "schema.json", nested)
+    parsed = []
+    monkeypatch.setattr(json_module, "loads", lambda *a, **k: parsed.append(a))
+    with pytest.raises(ValueError, match="would expand to more than 8.0 MiB"):
+        load_model(hostile)
+    assert parsed == []
+
+
+def test_a_deeply_nested_schema_is_refused(model, tmp_path):
+    path = save_model(model, tmp_path / "m.skops")
+    hostile = _rewrite(path, "schema.json", b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(ValueError, match="nested .* deep"):
+        load_model(hostile)
+
+
+def test_a_member_that_inflates_past_its_declared_size_is_refused(model, tmp_path):
+    path = save_model(model, tmp_path / "m.skops")
+    with zipfile.ZipFile(path) as archive:
+        array_member = next(n for n in archive.namelist() if n.endswith(".npy"))
+    data = b"\0" * (2**20 + 12345)  # deflates to about 1 KB
+    hostile = _rewrite(path, array_member, data, declared=12345)
+    with pytest.raises(ValueError, match=r"hostile\.skops"):
+        load_model(hostile)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: setattr(m, "activation", "bogus"), "activation"),
+    (lambda m: setattr(m, "out_activation_", "bogus"), "out_activation_"),
+    (lambda m: m.coefs_.reverse(), "shapes"),
+    (lambda m: m.coefs_.__setitem__(0, {"not": "an array"}), "not arrays"),
+    (lambda m: m.coefs_[0].__setitem__((0, 0), np.nan), "NaN"),
+    (lambda m: m.intercepts_.pop(), "one array per layer"),
+])
+def test_a_model_of_trusted_types_with_wrong_contents_is_refused(
+        change, message, small_digits, tmp_path):
+    import copy
+
+    X, y = small_digits
+    model = copy.deepcopy(BackpropMLPClassifier(hidden_layer_sizes=(6, 5), max_iter=5,
+                                                random_state=0).fit(X, y))
+    model.coefs_, model.intercepts_ = list(model.coefs_), list(model.intercepts_)
+    model.coefs_ = [W.copy() for W in model.coefs_]
+    change(model)
+    path = save_model(model, tmp_path / "wrong.skops")
+    with pytest.raises(ValueError, match=rf"wrong\.skops.*({message})"):
+        load_model(path)
