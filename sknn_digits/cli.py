@@ -187,6 +187,13 @@ def _build_parser():
                          help="dark ink on light paper: yes; light on dark: no")
     predict.add_argument("--json", action="store_true", help="print JSON for scripts")
 
+    export = command("export", "write a saved model as an ONNX file, for onnxruntime")
+    export.add_argument("--model", type=Path, required=True, help="a saved model (skops)")
+    export.add_argument("--onnx", type=Path, required=True, help="the ONNX file to write")
+    export.add_argument("--double", action="store_true",
+                        help="a float64 graph (the default takes float32 input)")
+    export.add_argument("--force", action="store_true", help="overwrite --onnx if it exists")
+
     draw = command("draw", "a page in the browser to draw a digit on and watch the network "
                            "read it")
     _add_reading_model(draw)
@@ -453,6 +460,25 @@ def run_show(args):
     return 0
 
 
+def run_export(args):
+    from .persistence import load_model
+
+    try:
+        check_writable(args.onnx, args.force)
+    except FileExistsError as error:
+        raise FileExistsError(f"{error} Use --force to overwrite it.") from None
+    from .onnx import export_onnx  # the optional extra: its error names it
+
+    model = load_model(args.model)
+    X = np.zeros((1, model.n_features_in_), dtype=np.float64 if args.double else np.float32)
+    graph = export_onnx(model, X, options={"zipmap": False})
+    write_atomic(args.onnx, lambda temporary: Path(temporary).write_bytes(
+        graph.SerializeToString()), overwrite=args.force)
+    print(f"Wrote {args.onnx}: input {graph.graph.input[0].name!r} ({X.dtype}, "
+          f"{model.n_features_in_} features), outputs 'label' and 'probabilities'.")
+    return 0
+
+
 def _reading_model(args):
     """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
     from .datasets import load_ex4_model
@@ -540,6 +566,7 @@ COMMANDS = {
     "show": run_show,
     "predict": run_predict,
     "draw": run_draw,
+    "export": run_export,
 }
 
 
