@@ -123,7 +123,8 @@ def _add_model_options(parser):
                         help="seed of the starting weights and of the test split")
 
 
-def _build_parser():
+def build_parser():
+    """The ``sknn-digits`` argument parser, every command and option with its help."""
     parser = _Parser(prog="sknn-digits", description=DESCRIPTION, formatter_class=_Help)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -214,7 +215,7 @@ def _add_reading_model(parser):
 
 def main(argv=None):
     """Run ``sknn-digits``; returns the exit status."""
-    args = _build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         from sklearn.exceptions import ConvergenceWarning
 

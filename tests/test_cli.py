@@ -205,9 +205,9 @@ def test_help_and_version_do_not_load_scikit_learn():
 
 
 def test_every_option_has_help_with_its_default(capsys):
-    from sknn_digits.cli import _build_parser
+    from sknn_digits.cli import build_parser
 
-    parser = _build_parser()
+    parser = build_parser()
     commands = parser._subparsers._group_actions[0].choices
     for name, sub in commands.items():
         for action in sub._actions:
