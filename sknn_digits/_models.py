@@ -7,7 +7,24 @@ the two rules they share.
 
 import numpy as np
 
-__all__ = ["json_label", "split_pipeline"]
+__all__ = ["check_features", "json_label", "split_pipeline"]
+
+
+def check_features(model, n_features, source):
+    """Refuse data whose rows do not have the ``n_features`` ``model`` was fitted with.
+
+    Examples
+    --------
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> model = BackpropMLPClassifier(max_iter=2).fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
+    >>> check_features(model, 3, "data.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: the model expects 2 features per sample but data.csv has 3.
+    """
+    if getattr(model, "n_features_in_", n_features) != n_features:
+        raise ValueError(f"the model expects {model.n_features_in_} features per sample but "
+                         f"{source} has {n_features}.")
 
 
 def split_pipeline(model):

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import __version__
 from ._files import check_writable, write_atomic
-from ._models import json_label
+from ._models import check_features, json_label
 from ._observers import Progress, observing
 from ._training import SOLVERS
 from .core import ACTIVATIONS, OUTPUTS
@@ -237,13 +237,9 @@ def main(argv=None):
 
 
 def _load(data):
-    from sklearn.datasets import load_digits
+    from .datasets import load_data
 
-    from .datasets import load_chunks, load_dataset
-
-    if data == "digits":
-        return load_digits(return_X_y=True)
-    return load_chunks(data) if Path(data).is_dir() else load_dataset(data)
+    return load_data(data)
 
 
 @contextmanager
@@ -336,10 +332,7 @@ def run_train(args):
     from .workflow import accuracy, train_pipeline
 
     if args.out is not None:  # before any work: a bad --out fails at once
-        try:
-            check_writable(args.out, args.force)
-        except FileExistsError as error:
-            raise FileExistsError(f"{error} Use --force to overwrite it.") from None
+        _check_out(args.out, args.force)
     X, y = _load(args.data)
     with _cluster(args.scheduler) as client:
         X, y = _placed(X, y, client, "train")
@@ -369,7 +362,7 @@ def run_evaluate(args):
 
     model = load_model(args.model)
     X, y = _load(args.data)
-    _check_features(model, X.shape[1], args.data)
+    check_features(model, X.shape[1], args.data)
     if args.test_size > 0:  # the part `train` held out, split the same way
         _, X, _, y = _split(X, y, args.test_size, args.random_state)
         print(f"Scoring the {len(y)} held-out samples of {args.data} (test size "
@@ -446,7 +439,7 @@ def run_show(args):
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     if args.model is not None:
         model = load_model(args.model)
-        _check_features(model, X.shape[1], args.data)
+        check_features(model, X.shape[1], args.data)
     else:
         model = _network(random_state=0).fit(X_train, y_train)
     import matplotlib.pyplot as plt
@@ -464,10 +457,7 @@ def run_show(args):
 def run_export(args):
     from .persistence import load_model
 
-    try:
-        check_writable(args.onnx, args.force)
-    except FileExistsError as error:
-        raise FileExistsError(f"{error} Use --force to overwrite it.") from None
+    _check_out(args.onnx, args.force)
     from .onnx import export_onnx  # the optional extra: its error names it
 
     model = load_model(args.model)
@@ -545,17 +535,17 @@ def run_draw(args):
     return 0
 
 
+def _check_out(path, force):
+    """A file the command will write: refused before any work, with the way to replace it."""
+    try:
+        check_writable(path, force)
+    except FileExistsError as error:
+        raise FileExistsError(f"{error} Use --force to overwrite it.") from None
+
+
 def _printable(path):
     """The path as text: bytes that are not UTF-8 in a file name show as U+FFFD."""
     return os.fsencode(path).decode("utf-8", errors="replace")
-
-
-def _check_features(model, n_features, source):
-    if getattr(model, "n_features_in_", n_features) != n_features:
-        raise ValueError(
-            f"the model expects {model.n_features_in_} features per sample but "
-            f"{source} has {n_features}."
-        )
 
 
 COMMANDS = {

@@ -26,6 +26,7 @@ __all__ = [
     "load_ex4_data",
     "load_ex4_model",
     "load_ex4_weights",
+    "load_data",
 ]
 
 #: What each output unit of the course's network means: unit 10 is digit 0.
@@ -169,6 +170,28 @@ def load_ex4_model(path):
             f"{theta_2.shape[0]}."
         )
     return BackpropMLPClassifier.from_thetas([theta_1, theta_2], EX4_CLASSES)
+
+
+def load_data(source):
+    """``X, y`` from the command line's ``--data``: ``"digits"``, a file or a folder of chunks.
+
+    ``"digits"`` is scikit-learn's bundled 8x8 digits; a folder is read by
+    :func:`load_chunks` (dask arrays), a file by :func:`load_dataset`.
+
+    Examples
+    --------
+    >>> from sknn_digits.datasets import load_data
+    >>> X, y = load_data("digits")
+    >>> X.shape
+    (1797, 64)
+    """
+    from pathlib import Path
+
+    from sklearn.datasets import load_digits
+
+    if source == "digits":
+        return load_digits(return_X_y=True)
+    return load_chunks(source) if Path(source).is_dir() else load_dataset(source)
 
 
 def load_dataset(path):
