@@ -46,7 +46,12 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Help(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Descriptions as written, and every option's default after its help."""
+    """Descriptions as written, and an option's default after its help when it has one."""
+
+    def _get_help_string(self, action):
+        if action.default is None or action.required or "default" in (action.help or ""):
+            return action.help  # nothing to add, or the help says it already
+        return super()._get_help_string(action)
 
 
 def _sizes(text):
@@ -162,7 +167,7 @@ def build_parser():
                            "two-layer one")
     grid.add_argument("--cv", type=_positive_int, default=5, help="cross-validation folds")
     grid.add_argument("--n-jobs", type=int, default=None,
-                      help="fits run in parallel (-1: one per core)")
+                      help="fits run in parallel (-1: one per core; default: one at a time)")
     grid.add_argument("--max-iter", type=_positive_int, default=200,
                       help="most solver iterations per fit")
     grid.add_argument("--random-state", type=int, default=0,
@@ -182,7 +187,8 @@ def build_parser():
     show.add_argument("--force", action="store_true", help="overwrite existing PNG files")
 
     predict = command("predict", "read the digit in each image file")
-    predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE",
+                         help="a picture of one digit (PNG, JPEG, ...); several may be given")
     _add_reading_model(predict)
     predict.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
                          help="dark ink on light paper: yes; light on dark: no")

@@ -191,6 +191,10 @@ def load_data(source):
 
     if source == "digits":
         return load_digits(return_X_y=True)
+    if not Path(source).exists():
+        raise FileNotFoundError(f"No such file or folder: '{source}'. The data are 'digits' "
+                                "(scikit-learn's bundled digits), a course .mat file, an .npz "
+                                "or .csv file, or a folder of .npy chunks.")
     return load_chunks(source) if Path(source).is_dir() else load_dataset(source)
 
 

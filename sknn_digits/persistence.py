@@ -251,7 +251,11 @@ def _expanded_size(path):
                     return sum(sizes.values())
             with archive.open("schema.json") as member:
                 text = member.read(MAX_SCHEMA_BYTES + 1)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError) as error:
+    except zipfile.BadZipFile as error:  # a pickle, a joblib file, anything but skops
+        raise ValueError(f"'{path}' is not a readable skops model file ({error}; only skops "
+                         "files are loaded, because a pickle or joblib file can run any code "
+                         "when it is loaded).") from None
+    except (KeyError, OSError, EOFError) as error:
         raise ValueError(f"'{path}' is not a readable skops model file ({error}).") from None
     depth = _nesting(text)
     if depth > MAX_SCHEMA_DEPTH:

@@ -327,3 +327,24 @@ def test_cluster_mistakes_are_one_line_errors(capsys, tmp_path):
     assert status == 1 and "X_5.npy' has no labels beside it" in err
     status, _, err = run(capsys, "train", "--scheduler", "tcp://127.0.0.1:9")
     assert status == 1 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in err
+
+
+def test_help_names_each_default_once_and_every_argument(capsys):
+    for command in ("predict", "draw", "show", "evaluate", "grid-search"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = capsys.readouterr().out
+        assert "(default: None)" not in out
+        assert out.count("(default: train one") <= 1
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "a picture of one digit" in capsys.readouterr().out
+
+
+def test_messages_say_what_is_accepted(capsys, tmp_path):
+    status, _, err = run(capsys, "train", "--data", "digit", "--quiet")
+    assert status == 1 and "'digits'" in err and ".npz" in err
+    pickled = tmp_path / "model.pkl"
+    pickled.write_bytes(b"\x80\x04K\x01.")
+    status, _, err = run(capsys, "evaluate", "--model", str(pickled))
+    assert status == 1 and "only skops files are loaded" in err and "pickle" in err
