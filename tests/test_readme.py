@@ -59,7 +59,7 @@ def test_python_blocks_run_as_scripts_without_warnings(folder):
     import subprocess
     import sys
 
-    ran = 0
+    ran, quick_start = 0, False
     for number, (kind, code) in enumerate(BLOCKS):
         if kind != "python":
             continue
@@ -77,8 +77,11 @@ def test_python_blocks_run_as_scripts_without_warnings(folder):
         if "GridSearchCV" in code:
             best = float(result.stdout.split()[-1])
             assert best > 0.95
+            quick_start = True
         ran += 1
-    assert ran >= 3
+    # The quick start and the cluster block run everywhere; the others where
+    # their files, torch and scikit-learn's callbacks are to be had.
+    assert quick_start and ran >= 2
 
 
 def _has_torch():
