@@ -54,12 +54,17 @@ def draw(digit, width=9):
 
 def main(force=False):
     OUT.mkdir(exist_ok=True)
+    kept = []
     for digit in STROKES:
         path = OUT / f"{digit}.png"
         if path.exists() and not force:
+            kept.append(path.name)
             continue
         draw(digit).save(path)
         print(f"Wrote {path}")
+    if kept:
+        print(f"Kept {len(kept)} existing drawing(s) in {OUT} ({', '.join(kept)}); "
+              "run with --force to redraw them.")
 
 
 if __name__ == "__main__":

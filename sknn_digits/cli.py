@@ -493,25 +493,27 @@ def run_predict(args):
     from .preprocessing import DigitImageTransformer, guess_layout
 
     model = _reading_model(args)
-    layout = guess_layout(model.n_features_in_)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
-    features = DigitImageTransformer(layout=layout, invert=invert).transform(
-        [str(p) for p in args.images]
-    )
-    proba = model.predict_proba(features)
-    predictions = model.classes_[proba.argmax(axis=1)]
-    results = [
-        {"path": _printable(path), "prediction": json_label(label),
-         "confidence": round(float(p), 6)}
-        for path, label, p in zip(args.images, predictions, proba.max(axis=1))
-    ]
+    transformer = DigitImageTransformer(layout=guess_layout(model.n_features_in_), invert=invert)
+    results, failed = [], 0
+    for path in args.images:  # each picture on its own: one bad file spoils no other
+        try:
+            proba = model.predict_proba(transformer.transform([str(path)]))[0]
+        except USER_ERRORS as error:
+            failed += 1
+            results.append({"path": _printable(path), "error": str(error)})
+            print(f"sknn-digits: error: {_printable(path)}: {error}", file=sys.stderr)
+            continue
+        results.append({"path": _printable(path),
+                        "prediction": json_label(model.classes_[proba.argmax()]),
+                        "confidence": round(float(proba.max()), 6)})
     if args.json:
         print(json.dumps(results, indent=2))
     else:
-        for result in results:
+        for result in (r for r in results if "error" not in r):
             print(f"{result['path']}: {result['prediction']} "
                   f"(confidence {result['confidence']:.1%})")
-    return 0
+    return 1 if failed else 0
 
 
 def run_draw(args):

@@ -348,3 +348,16 @@ def test_messages_say_what_is_accepted(capsys, tmp_path):
     pickled.write_bytes(b"\x80\x04K\x01.")
     status, _, err = run(capsys, "evaluate", "--model", str(pickled))
     assert status == 1 and "only skops files are loaded" in err and "pickle" in err
+
+
+def test_predict_reads_every_picture_and_names_each_that_fails(capsys, tmp_path):
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"not a picture")
+    good = [str(DRAWN / "3.png"), str(DRAWN / "7.png")]
+    status, out, err = run(capsys, "predict", good[0], str(bad), good[1])
+    assert status == 1
+    assert [line.split(":")[0] for line in out.splitlines()] == good
+    assert err.count("sknn-digits: error:") == 1 and "bad.png" in err
+    status, out, _ = run(capsys, "predict", good[0], str(bad), "--json")
+    entries = json.loads(out)
+    assert status == 1 and "prediction" in entries[0] and "error" in entries[1]

@@ -46,5 +46,6 @@ def test_drawing_script_does_not_overwrite(tmp_path):
     assert len(before) == 10
     result = subprocess.run([sys.executable, "draw_digits.py"], cwd=EXAMPLES,
                             capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0 and result.stdout == ""
+    assert result.returncode == 0
+    assert "Kept 10 existing drawing(s)" in result.stdout and "--force" in result.stdout
     assert {p: p.read_bytes() for p in (EXAMPLES / "drawn").glob("*.png")} == before
