@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-__all__ = ["check_readable", "check_writable", "write_atomic"]
+__all__ = ["check_readable", "check_writable", "write_atomic", "write_atomic_all"]
 
 
 def check_readable(path, what="file", folder=False):
@@ -126,28 +126,78 @@ def write_atomic(path, write, overwrite=False):
     ...
     FileExistsError: '...note.txt' exists already; it was not overwritten.
     """
-    path = check_writable(path, overwrite)
-    temporary = str(_new_temporary(path))
+    return write_atomic_all({path: write}, overwrite)[0]
+
+
+def write_atomic_all(writes, overwrite=False):
+    """Write several files all or none: every one is written in full before any takes its name.
+
+    Parameters
+    ----------
+    writes : dict of path to callable
+        For each target, the function that fills its temporary file, as for
+        :func:`write_atomic`.
+    overwrite : bool, default=False
+        Replace existing files.
+
+    Returns
+    -------
+    list of Path
+        The targets, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits._files import write_atomic_all
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> def fail(temporary):
+    ...     raise OSError(28, "No space left on device")
+    >>> write_atomic_all({folder / "a.txt": lambda t: Path(t).write_text("a"),
+    ...                   folder / "b.txt": fail})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    OSError: [Errno 28] cannot write '...b.txt': No space left on device
+    >>> sorted(folder.iterdir())   # neither file: all or none
+    []
+    """
+    paths = [check_writable(path, overwrite) for path in writes]
+    temporaries, placed = [], []
     try:
-        try:
-            write(temporary)
-            with open(temporary, "rb") as done:
-                os.fsync(done.fileno())
-        except OSError as error:  # a full disk, a quota: name the file being written
-            reason = error.strerror or str(error)
-            raise OSError(error.errno, f"cannot write '{path}': {reason}") from None
-        if overwrite:
-            os.replace(temporary, path)
-        else:
+        for path, write in zip(paths, writes.values()):
+            temporary = str(_new_temporary(path))
+            temporaries.append(temporary)
             try:
-                os.link(temporary, path)  # fails if the name was taken meanwhile
-            except FileExistsError:
-                raise FileExistsError(
-                    f"'{path}' exists already; it was not overwritten.") from None
-            except OSError:  # a file system without hard links: check, then replace
-                check_writable(path)
-                os.replace(temporary, path)
+                write(temporary)
+                with open(temporary, "rb") as done:
+                    os.fsync(done.fileno())
+            except OSError as error:  # a full disk, a quota: name the file being written
+                reason = error.strerror or str(error)
+                raise OSError(error.errno, f"cannot write '{path}': {reason}") from None
+        for path, temporary in zip(paths, temporaries):  # every file is complete: place them
+            _place(temporary, path, overwrite)
+            placed.append(path)
+    except BaseException:
+        if not overwrite:  # names this call took are freed again
+            for path in placed:
+                os.unlink(path)
+        raise
     finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
+        for temporary in temporaries:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+    return paths
+
+
+def _place(temporary, path, overwrite):
+    """Give the finished ``temporary`` its name ``path``."""
+    if overwrite:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)  # fails if the name was taken meanwhile
+    except FileExistsError:
+        raise FileExistsError(f"'{path}' exists already; it was not overwritten.") from None
+    except OSError:  # a file system without hard links: check, then replace
+        check_writable(path)
+        os.replace(temporary, path)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from ._files import check_writable, write_atomic
+from ._files import check_writable, write_atomic, write_atomic_all
 from ._models import check_features, json_label
 from ._observers import Progress, observing
 from ._training import SOLVERS
@@ -149,7 +149,9 @@ def build_parser():
     _add_scheduler(train)
 
     evaluate = command("evaluate", "accuracy, per-class report and confusion matrix")
-    evaluate.add_argument("--model", type=Path, required=True, help="a saved model")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--model", type=Path, help="a saved model")
+    source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
     _add_data(evaluate)
     evaluate.add_argument("--test-size", type=_fraction, default=0.25,
                           help="score the part `train` held out with the same --test-size "
@@ -182,7 +184,9 @@ def build_parser():
     show = command("show", "write pictures as PNG files")
     show.add_argument("--out-dir", type=Path, default=Path("."),
                       help="folder for the PNG files (made if missing)")
-    show.add_argument("--model", type=Path, help="a saved model (default: train one)")
+    source = show.add_mutually_exclusive_group()
+    source.add_argument("--model", type=Path, help="a saved model (default: train one)")
+    source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
     _add_data(show)
     show.add_argument("--force", action="store_true", help="overwrite existing PNG files")
 
@@ -364,9 +368,7 @@ def run_train(args):
 
 
 def run_evaluate(args):
-    from .persistence import load_model
-
-    model = load_model(args.model)
+    model = _given_model(args)
     X, y = _load(args.data)
     check_features(model, X.shape[1], args.data)
     if args.test_size > 0:  # the part `train` held out, split the same way
@@ -426,13 +428,13 @@ def run_gradient_check(args):
 
 
 def run_show(args):
-    from .persistence import load_model
     from .plotting import OVERVIEW, overview
 
     if args.out_dir.exists() and not args.out_dir.is_dir():
         raise NotADirectoryError(f"'{args.out_dir}' is a file, not a directory.")
-    names = [n for n in OVERVIEW if args.model is None or n != "loss_curve"]
-    if args.model is not None:
+    given = args.model is not None or args.ex4_weights is not None
+    names = [n for n in OVERVIEW if not given or n != "loss_curve"]
+    if given:
         print("A saved model keeps no loss curve: loss_curve.png is drawn only for a "
               "model trained here (leave out --model).")
     existing = [f"{n}.png" for n in names if (args.out_dir / f"{n}.png").exists()]
@@ -443,20 +445,24 @@ def run_show(args):
     args.out_dir.mkdir(parents=True, exist_ok=True)
     X, y = _load(args.data)
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
-    if args.model is not None:
-        model = load_model(args.model)
+    if given:
+        model = _given_model(args)
         check_features(model, X.shape[1], args.data)
     else:
         model = _network(random_state=0).fit(X_train, y_train)
     import matplotlib.pyplot as plt
 
-    for name, figure in overview(model, X, X_test, y_test, args.data, names).items():
-        write_atomic(args.out_dir / f"{name}.png",
-                     lambda temporary, f=figure: f.savefig(temporary, format="png", dpi=100,
-                                                           bbox_inches="tight"),
-                     overwrite=args.force)
-        plt.close(figure)
-        print(f"Wrote {args.out_dir / name}.png")
+    figures = overview(model, X, X_test, y_test, args.data, names)
+    try:  # all the pictures or none: a full disk leaves nothing a rerun trips over
+        written = write_atomic_all(
+            {args.out_dir / f"{name}.png": lambda temporary, f=figure: f.savefig(
+                temporary, format="png", dpi=100, bbox_inches="tight")
+             for name, figure in figures.items()}, overwrite=args.force)
+    finally:
+        for figure in figures.values():
+            plt.close(figure)
+    for path in written:
+        print(f"Wrote {path}")
     return 0
 
 
@@ -476,15 +482,20 @@ def run_export(args):
     return 0
 
 
-def _reading_model(args):
-    """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
+def _given_model(args):
+    """The model named by --model or --ex4-weights."""
     from .datasets import load_ex4_model
     from .persistence import load_model
 
     if args.ex4_weights is not None:
         return load_ex4_model(args.ex4_weights)
-    if args.model is not None:
-        return load_model(args.model)
+    return load_model(args.model)
+
+
+def _reading_model(args):
+    """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
+    if args.model is not None or args.ex4_weights is not None:
+        return _given_model(args)
     print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
     return _network(random_state=0).fit(*_load("digits"))
 

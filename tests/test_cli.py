@@ -361,3 +361,19 @@ def test_predict_reads_every_picture_and_names_each_that_fails(capsys, tmp_path)
     status, out, _ = run(capsys, "predict", good[0], str(bad), "--json")
     entries = json.loads(out)
     assert status == 1 and "prediction" in entries[0] and "error" in entries[1]
+
+
+def test_evaluate_and_show_take_the_course_weights(capsys, course_weights_file, tmp_path):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    data = tmp_path / "d.npz"
+    np.savez(data, X=rng.random((60, 400)), y=np.arange(60) % 10)
+    status, out, err = run(capsys, "evaluate", "--ex4-weights", str(course_weights_file),
+                           "--data", str(data), "--test-size", "0")
+    assert status == 0, err
+    assert "Scoring all 60 samples" in out and "Accuracy:" in out
+    status, out, err = run(capsys, "show", "--ex4-weights", str(course_weights_file),
+                           "--data", str(data), "--out-dir", str(tmp_path / "pictures"))
+    assert status == 0, err
+    assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == [
+        "confusion_matrix.png", "digits.png", "hidden_units.png", "predictions.png"]

@@ -115,3 +115,22 @@ def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", read_only)
     with pytest.raises(OSError, match=r"cannot write in '.*' \(for '.*m\.skops'\): Read-only"):
         check_writable(tmp_path / "m.skops")
+
+
+def test_several_files_are_written_all_or_none(tmp_path):
+    import errno
+
+    def full(temporary):
+        Path(temporary).write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    from sknn_digits._files import write_atomic_all
+
+    with pytest.raises(OSError, match=r"cannot write '.*c\.png'"):
+        write_atomic_all({tmp_path / "a.png": lambda t: Path(t).write_text("a"),
+                          tmp_path / "b.png": lambda t: Path(t).write_text("b"),
+                          tmp_path / "c.png": full})
+    assert list(tmp_path.iterdir()) == []  # a rerun without --force finds nothing in its way
+    written = write_atomic_all({tmp_path / "a.png": lambda t: Path(t).write_text("a"),
+                                tmp_path / "b.png": lambda t: Path(t).write_text("b")})
+    assert [p.read_text() for p in written] == ["a", "b"]
