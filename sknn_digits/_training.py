@@ -45,9 +45,10 @@ SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
 class Problem(NamedTuple):
     """What is minimised: a network's cost over data, with its regularisation.
 
-    ``X``, ``Y`` and ``sample_weight`` are arrays of one placement (numpy or
-    sparse in memory, dask on a cluster); ``Y`` holds 0/1 targets, one column
-    per output unit; ``multilabel`` says that a row may have several.
+    ``X``, ``Y`` and ``sample_weight`` are arrays of one placement (numpy,
+    sparse or another array-API namespace in memory, dask on a cluster); ``Y``
+    holds 0/1 targets, one column per output unit; ``multilabel`` says that a
+    row may have several.
     """
 
     network: Network
@@ -71,6 +72,8 @@ class Objective:
     what it cannot do it names in :attr:`unsupported`.
     """
 
+    #: How errors name this placement.
+    placement = "Fitting in memory"
     #: Settings this placement cannot honour: name -> why.
     unsupported = {}
 
@@ -80,8 +83,6 @@ class Objective:
         for name, reason in cls.unsupported.items():
             if getattr(settings, name):
                 raise ValueError(f"{cls.placement}: {reason}.")
-
-    placement = "Fitting in memory"
 
     def __init__(self, problem):
         if namespace(problem.X) is np:  # row hashing reads numpy and sparse data
