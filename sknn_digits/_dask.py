@@ -114,8 +114,7 @@ class DistributedObjective(Objective):
         import dask
         import distributed
 
-        self.problem, self.network = problem, problem.network
-        self.n_evaluations, self._last = 0, (None, None, None)
+        super().__init__(problem)
         self.client = client = get_client()
         weights = problem.sample_weight
         arrays = [problem.X, problem.Y] + ([] if weights is None else [weights])
@@ -134,6 +133,11 @@ class DistributedObjective(Objective):
         self._keep = arrays  # the persisted collections own the chunks
         # One copy of the network on each worker for the whole fit.
         self._network = client.scatter(self.network, broadcast=True, hash=False)
+
+    @staticmethod
+    def _prepared(problem):
+        """The rows stay on the workers as they are (repeats are not looked for there)."""
+        return problem
 
     def _map_sum(self, function, *vectors, blocks=None):
         """``function`` on every chunk where it lives, tree-summed: one graph per evaluation."""

@@ -85,13 +85,17 @@ class Objective:
                 raise ValueError(f"{cls.placement}: {reason}.")
 
     def __init__(self, problem):
-        if namespace(problem.X) is np:  # row hashing reads numpy and sparse data
-            X, Y, weights = merge_duplicates(problem.X, problem.Y, problem.sample_weight)
-            problem = problem._replace(X=X, Y=Y, sample_weight=weights)
-        self.problem = problem
-        self.network = problem.network
+        self.problem, self.network = self._prepared(problem), problem.network
         self.n_evaluations = 0
         self._last = (None, None, None)
+
+    @staticmethod
+    def _prepared(problem):
+        """The problem with its repeated rows merged into weights (numpy and sparse rows)."""
+        if namespace(problem.X) is not np:  # row hashing reads numpy memory
+            return problem
+        X, Y, weights = merge_duplicates(problem.X, problem.Y, problem.sample_weight)
+        return problem._replace(X=X, Y=Y, sample_weight=weights)
 
     def __call__(self, params):
         x, J, grad = self._last

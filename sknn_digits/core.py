@@ -109,6 +109,8 @@ def to_numpy(array):
     """``array`` as a numpy array on the host (a copy from a device, the array itself otherwise)."""
     if isinstance(array, np.ndarray):
         return array
+    if namespace(array) is np:  # lists and scalars: numpy's own conversion
+        return np.asarray(array)
     from ._compat import _convert_to_numpy
 
     return _convert_to_numpy(array, namespace(array))
@@ -756,8 +758,7 @@ class Network:
         if xp is np:
             return np.asarray(params).astype(dtype, copy=False)
         if namespace(params) is not xp:
-            params = xp.asarray(to_numpy(params) if namespace(params) is not np
-                                else np.asarray(params), device=device_of(X))
+            params = xp.asarray(to_numpy(params), device=device_of(X))
         return xp.astype(params, dtype, copy=False)
 
     def pack(self, coefs, intercepts):
@@ -775,10 +776,10 @@ class Network:
             block[0], block[1:] = b, W
         return flat
 
-    def forward(self, params, X, workspace=None):
+    def forward(self, params, X):
         """``(activations, z_L)``: :func:`forward` at ``params``, in ``X``'s float dtype."""
         coefs, intercepts = self.unpack(params, like=X)
-        return forward(X, coefs, intercepts, self.activation, workspace)
+        return forward(X, coefs, intercepts, self.activation)
 
     def decision(self, params, X):
         """The output layer's pre-activation ``z_L`` for each row of ``X``.

@@ -391,10 +391,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         """
         z = self._decision(X, "predict")
         labels = OUTPUTS[self.out_activation_].labels(z, self._multilabel)
-        classes = to_numpy(self.classes_)
         if self._multilabel:
             return labels
-        xp = namespace(labels)
+        classes, xp = to_numpy(self.classes_), namespace(labels)
         if xp is np or classes.dtype.kind not in "biuf":  # labels no namespace but numpy holds
             return classes[to_numpy(labels)]
         # The labels in X's namespace, on its device, whatever y's was.
