@@ -188,6 +188,8 @@ class OnDask:
     """
 
     objective = DistributedObjective
+    #: The rows are spread over the workers: this process holds the weights alone.
+    rows_here = False
 
     @staticmethod
     def validate(estimator, X, y, sample_weight, warm):

@@ -24,7 +24,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from . import _dask
 from ._compat import _check_sample_weight, device, get_namespace_and_device
 from ._models import json_label
-from ._training import Objective
+from ._training import Objective, check_fit_memory
 from .core import host_dtype, namespace, to_numpy
 
 __all__ = ["InMemory", "Prepared", "fit_encoder", "prepare", "sample_weights"]
@@ -39,6 +39,8 @@ class InMemory:
     """
 
     objective = Objective
+    #: Every row, target and activation of a fit is allocated in this process.
+    rows_here = True
 
     @staticmethod
     def validate(estimator, X, y, sample_weight, warm):
@@ -115,13 +117,22 @@ class Prepared(NamedTuple):
     fitted: dict  # attributes known before training: classes_, n_features_in_, ...
 
 
-def prepare(estimator, X, y, sample_weight, warm):
-    """Validate, find the classes, encode and weigh ``(X, y)`` for ``estimator.fit``."""
+def prepare(estimator, X, y, sample_weight, warm, hidden_sizes=()):
+    """Validate, find the classes, encode and weigh ``(X, y)`` for ``estimator.fit``.
+
+    A fit whose arrays (for ``hidden_sizes`` and the classes found) cannot
+    fit in memory is refused before the targets are made.
+    """
     placement = _dask.OnDask if _dask.is_dask(X) else InMemory
     X, y, sample_weight, fitted = placement.validate(estimator, X, y, sample_weight, warm)
     previous = estimator._label_binarizer if warm else None
     binarizer = fit_encoder(placement.label_sample(y), previous, type(estimator).__name__)
     multilabel = binarizer.y_type_ == "multilabel-indicator"
+    if placement.rows_here:
+        n_outputs = 1 if binarizer.classes_.size == 2 and not multilabel else \
+            binarizer.classes_.size
+        check_fit_memory((X.shape[1], *hidden_sizes, n_outputs), X.shape[0],
+                         host_dtype(X).itemsize, estimator.solver)
     weights = sample_weights(placement, sample_weight, estimator.class_weight, y,
                              binarizer.classes_, multilabel, X)
     fitted.update(_label_binarizer=binarizer, classes_=placement.classes(binarizer, y))

@@ -28,18 +28,21 @@ import scipy.optimize
 from ._observers import EarlyStopping, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
+from ._memory import check_memory, format_bytes
 from ._warnings import warn
 from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
 
 # Observer and observing lived here first, and the user guide showed them here.
-__all__ = ["Objective", "Observer", "Problem", "SOLVERS", "Settings", "minimize", "observing",
-           "train"]
+__all__ = ["Objective", "Observer", "Problem", "SOLVERS", "Settings", "check_fit_memory",
+           "minimize", "observing", "train"]
 
 #: ``scipy.optimize.minimize`` methods that use the gradient and no Hessian.
 FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
 #: Methods that also use exact Hessian-vector products.
 SECOND_ORDER_SOLVERS = ("Newton-CG", "trust-ncg", "trust-krylov")
 SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
+#: L-BFGS-B's memory: how many past steps shape its estimate of the curvature.
+LBFGS_MEMORY = 10
 
 
 class Problem(NamedTuple):
@@ -143,6 +146,34 @@ class Result(NamedTuple):
     limit: str  # "max_iter" or "max_fun" when that stopped an unconverged solver, else ""
 
 
+def check_fit_memory(layer_sizes, n_rows, itemsize, solver, available=None):
+    """Refuse, before anything is allocated, a fit whose arrays cannot fit in memory.
+
+    Counts the 0/1 targets, one evaluation's arrays
+    (:meth:`~sknn_digits.core.Network.evaluation_bytes`) and the solver's
+    vectors: L-BFGS-B's history of corrections, or BFGS's dense inverse
+    Hessian (``n_params ** 2``).  The error names the parameter that makes
+    the fit large.
+    """
+    network = Network(layer_sizes)
+    n_params, hidden, outputs = network.n_params, layer_sizes[1:-1], layer_sizes[-1]
+    solver_vectors = n_params * (n_params + 8) if solver == "BFGS" else n_params * (2 * LBFGS_MEMORY + 8)
+    needed = (network.evaluation_bytes(n_rows, itemsize) + n_rows * outputs * itemsize
+              + 8 * solver_vectors)
+    if solver == "BFGS" and 8 * n_params**2 > needed / 2:
+        cause = (f"solver='BFGS' keeps a dense {n_params}x{n_params} matrix "
+                 f"({format_bytes(8 * n_params**2)})")
+        remedy = "Use solver='L-BFGS-B', which keeps a few vectors instead."
+    elif outputs > 2 * sum(hidden):
+        cause = f"y has {outputs} classes, one output unit and one target column each"
+        remedy = "Use fewer classes or fewer samples per fit (a Dask cluster spreads them)."
+    else:
+        cause = f"hidden_layer_sizes={tuple(hidden)} with {n_rows} samples"
+        remedy = ("Use fewer or smaller hidden layers, or fewer samples per fit (a Dask "
+                  "cluster spreads them).")
+    check_memory(needed, f"This fit ({cause})", remedy, available)
+
+
 def solver_options(solver, max_iter, max_fun, tol):
     """The ``options`` of :func:`scipy.optimize.minimize` for the estimator's limits.
 
@@ -153,7 +184,7 @@ def solver_options(solver, max_iter, max_fun, tol):
     if solver == "TNC":  # counts evaluations only
         options = {"maxfun": min(max_iter, max_fun)}
     elif solver == "L-BFGS-B":
-        options = {"maxiter": max_iter, "maxfun": max_fun}
+        options = {"maxiter": max_iter, "maxfun": max_fun, "maxcor": LBFGS_MEMORY}
     else:
         options = {"maxiter": max_iter}
     if tol is not None:

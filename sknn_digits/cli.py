@@ -102,6 +102,10 @@ def _add_data(parser):
              "(ex4data1.mat), an .npz (arrays X, y) or .csv (label last) file, or a folder "
              "of .npy chunks (X_0.npy, y_0.npy, X_1.npy, ...) read lazily on a cluster",
     )
+    parser.add_argument(
+        "--label-column", metavar="NAME|INDEX",
+        help="the CSV column holding the labels, by header name or 0-based index (default: "
+             "a column named label, y, target or class, else the last)")
 
 
 def _add_scheduler(parser):
@@ -231,6 +235,7 @@ def main(argv=None):
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
+            warnings.showwarning = _show_warning
             return COMMANDS[args.command or "main"](args)
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
@@ -243,13 +248,18 @@ def main(argv=None):
         return 130
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning as one line on stderr, like the errors (no source line to a user)."""
+    print(f"sknn-digits: warning: {message}", file=sys.stderr)
+
+
 # ---------------------------------------------------------------- commands
 
 
-def _load(data):
+def _load(data, label_column=None):
     from .datasets import load_data
 
-    return load_data(data)
+    return load_data(data, label_column)
 
 
 @contextmanager
@@ -343,7 +353,7 @@ def run_train(args):
 
     if args.out is not None:  # before any work: a bad --out fails at once
         _check_out(args.out, args.force)
-    X, y = _load(args.data)
+    X, y = _load(args.data, args.label_column)
     with _cluster(args.scheduler) as client:
         X, y = _placed(X, y, client, "train")
         if args.test_size > 0:
@@ -369,7 +379,7 @@ def run_train(args):
 
 def run_evaluate(args):
     model = _given_model(args)
-    X, y = _load(args.data)
+    X, y = _load(args.data, args.label_column)
     check_features(model, X.shape[1], args.data)
     if args.test_size > 0:  # the part `train` held out, split the same way
         _, X, _, y = _split(X, y, args.test_size, args.random_state)
@@ -386,7 +396,7 @@ def run_grid_search(args):
     from .estimator import BackpropMLPClassifier
     from .workflow import grid_search, on_cluster
 
-    X, y = _load(args.data)
+    X, y = _load(args.data, args.label_column)
     with _cluster(args.scheduler) as client:
         if client is None:  # in-memory data stay here; with a client their fits go there
             X, y = _placed(X, y, client, "grid-search")
@@ -443,7 +453,7 @@ def run_show(args):
             f"{', '.join(existing)} exist(s) in '{args.out_dir}'; use --force to overwrite."
         )
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    X, y = _load(args.data)
+    X, y = _load(args.data, args.label_column)
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     if given:
         model = _given_model(args)

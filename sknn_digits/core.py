@@ -810,6 +810,18 @@ class Network:
         xp = namespace(z)
         return float(xp.mean(_astype(xp.abs(z) > 20, z.dtype)))
 
+    def evaluation_bytes(self, n_rows, itemsize=8):
+        """Bytes one :meth:`loss_gradient` call allocates for ``n_rows`` rows, at most.
+
+        Three arrays per hidden unit and row (its activation, the error
+        passed down, the activation's slope), four per output unit and row
+        (the pre-activation, the loss terms, the prediction, one temporary),
+        the row weights, and the gradient.  Used to refuse a fit that cannot
+        fit in memory before it starts.
+        """
+        hidden, outputs = sum(self.layer_sizes[1:-1]), self.layer_sizes[-1]
+        return itemsize * (n_rows * (3 * hidden + 4 * outputs + 1) + 2 * self.n_params)
+
     # ------------------------------------------------------------ the cost
 
 

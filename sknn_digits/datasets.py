@@ -13,10 +13,16 @@ file and which variable is wrong when a file does not fit.
 """
 
 
+import math
+import os
+import warnings
+from pathlib import Path
+
 import numpy as np
 from scipy.io import loadmat
 
 from ._files import check_readable
+from ._memory import check_memory, format_bytes
 from .course import check_thetas
 
 __all__ = [
@@ -172,7 +178,7 @@ def load_ex4_model(path):
     return BackpropMLPClassifier.from_thetas([theta_1, theta_2], EX4_CLASSES)
 
 
-def load_data(source):
+def load_data(source, label_column=None):
     """``X, y`` from the command line's ``--data``: ``"digits"``, a file or a folder of chunks.
 
     ``"digits"`` is scikit-learn's bundled 8x8 digits; a folder is read by
@@ -185,8 +191,6 @@ def load_data(source):
     >>> X.shape
     (1797, 64)
     """
-    from pathlib import Path
-
     from sklearn.datasets import load_digits
 
     if source == "digits":
@@ -195,10 +199,15 @@ def load_data(source):
         raise FileNotFoundError(f"No such file or folder: '{source}'. The data are 'digits' "
                                 "(scikit-learn's bundled digits), a course .mat file, an .npz "
                                 "or .csv file, or a folder of .npy chunks.")
-    return load_chunks(source) if Path(source).is_dir() else load_dataset(source)
+    if Path(source).is_dir():
+        if label_column is not None:
+            raise ValueError(f"'{source}': a label column is chosen in CSV files only; a "
+                             "folder of chunks holds its labels in y<name>.npy files.")
+        return load_chunks(source)
+    return load_dataset(source, label_column)
 
 
-def load_dataset(path):
+def load_dataset(path, label_column=None):
     """``(X, y)`` from a course .mat file, an .npz file or a .csv file.
 
     Parameters
@@ -206,14 +215,33 @@ def load_dataset(path):
     path : str or Path
         * ``.mat``: the course's format (see :func:`load_ex4_data`);
         * ``.npz``: arrays named ``X`` and ``y``;
-        * ``.csv``: one sample per line, numbers separated by commas, the
-          label in the last column; a first line that is not numeric is
-          taken as a header.
+        * ``.csv``: one sample per line, numbers separated by commas.  A
+          first line that is not numeric is a header; a column it names
+          ``label``, ``y``, ``target`` or ``class`` (any case) holds the
+          labels wherever it stands (Kaggle's ``label,pixel0,...`` layout),
+          otherwise the last column does.
+    label_column : str or int, optional
+        For a CSV file: the labels' column, by its header name or its
+        0-based index (negative counts from the end).
 
     Returns
     -------
     X : ndarray of shape (m, n_features)
     y : ndarray of shape (m,)
+
+    Warns
+    -----
+    UserWarning
+        When the labels taken from a CSV file look like pixel intensities
+        (not whole numbers, or more than 100 different values), naming the
+        column taken.
+
+    Raises
+    ------
+    ValueError
+        If the file is malformed, or larger than the memory available (its
+        size, or an archive member's declared size, is checked before it
+        is read).
 
     Examples
     --------
@@ -221,19 +249,22 @@ def load_dataset(path):
     >>> from pathlib import Path
     >>> from sknn_digits.datasets import load_dataset
     >>> path = Path(tempfile.mkdtemp()) / "data.csv"
-    >>> _ = path.write_text("a,b,label\\n0.5,1,3\\n0.25,0,7\\n")
+    >>> _ = path.write_text("label,pixel0,pixel1\\n3,0.5,1\\n7,0.25,0\\n")
     >>> X, y = load_dataset(path)
     >>> X.tolist(), y.tolist()
     ([[0.5, 1.0], [0.25, 0.0]], [3, 7])
     """
     path = check_readable(path, "file")
     suffix = path.suffix.lower()
+    if label_column is not None and suffix != ".csv":
+        raise ValueError(f"'{path}': a label column is chosen in CSV files only; a "
+                         f"{suffix} file names its labels y.")
     if suffix == ".mat":
         return load_ex4_data(path)
     if suffix == ".npz":
         X, y = _read_npz(path)
     elif suffix == ".csv":
-        X, y = _read_csv(path)
+        X, y = _read_csv(path, label_column)
     else:
         raise ValueError(f"'{path}': unknown data format {suffix!r}; use .mat, .npz or .csv.")
     if X.ndim != 2 or y.ndim != 1 or len(X) != len(y):
@@ -245,52 +276,161 @@ def load_dataset(path):
 
 
 def _read_npz(path):
-    """Arrays X and y of an .npz archive, with errors that name the file."""
+    """Arrays X and y of an .npz archive, with errors that name the file.
+
+    Each member's size is read from its header and checked against the
+    memory available before anything is inflated.
+    """
     import zipfile
 
     if not zipfile.is_zipfile(path):
         raise ValueError(f"'{path}' is not an .npz archive (numpy.savez writes those).")
     try:
-        with np.load(path, allow_pickle=False) as contents:
-            missing = [k for k in ("X", "y") if k not in contents]
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            missing = [k for k in ("X", "y") if f"{k}.npy" not in names]
             if missing:
-                raise ValueError(
-                    f"'{path}' has no array {' or '.join(missing)}; it holds "
-                    f"{sorted(contents.files)}. Expected X and y."
-                )
+                held = sorted(n[:-4] for n in names if n.endswith(".npy"))
+                raise ValueError(f"'{path}' has no array {' or '.join(missing)}; it holds "
+                                 f"{held}. Expected X and y.")
+            sizes = {}
+            for key in ("X", "y"):
+                with archive.open(f"{key}.npy") as member:
+                    shape, dtype = _npy_header(member, f"'{path}' member {key}.npy")
+                sizes[key] = math.prod(shape) * dtype.itemsize
+        check_memory(sum(sizes.values()), f"'{path}' (X: {format_bytes(sizes['X'])}, y: "
+                     f"{format_bytes(sizes['y'])} once inflated)")
+        with np.load(path, allow_pickle=False) as contents:
             return contents["X"], contents["y"]
     except ValueError as error:
         if str(path) in str(error):
             raise
         raise ValueError(f"'{path}': {error} (object arrays are not read, for safety).") from None
-    except (OSError, zipfile.BadZipFile) as error:
+    except (OSError, zipfile.BadZipFile, EOFError) as error:
         raise ValueError(f"'{path}' is not a readable .npz archive ({error}).") from None
 
 
-def _read_csv(path):
-    try:
-        with open(path, encoding="utf-8-sig") as handle:  # -sig: a leading BOM is no data
-            first = handle.readline()
-    except UnicodeDecodeError as error:
-        raise ValueError(f"'{path}' is not UTF-8 text ({error}).") from None
-    try:
-        [float(v) for v in first.strip().split(",")]
-        header = 0
-    except ValueError:
-        header = 1
-    try:
-        table = np.loadtxt(path, delimiter=",", skiprows=header, ndmin=2, encoding="utf-8-sig")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ValueError(f"'{path}' is not a numeric CSV table ({error}).") from None
+#: Header names that mark the label column of a CSV file, compared in lower case.
+LABEL_NAMES = ("label", "y", "target", "class")
+#: Bytes of CSV text parsed at a time: the reader's overhead beyond the table itself.
+_CSV_BLOCK = 1 << 22
+
+
+def _read_csv(path, label_column=None):
+    """X and y of a numeric CSV file, read in blocks into one preallocated table.
+
+    Memory: the table (8 bytes a value) plus one block of text; the file's
+    size bounds the table (every value takes at least two characters), and
+    that bound is checked against the memory available first.
+    """
+    check_memory(4 * path.stat().st_size + 8, f"Reading '{path}'")
+    names, n_lines = _csv_shape(path)
+    with open(path, encoding="utf-8-sig") as handle:
+        if names is not None:
+            handle.readline()
+        first = None
+        table, row = None, 0
+        for block in _blocks(handle):
+            try:
+                values = np.loadtxt(block, delimiter=",", ndmin=2, dtype=np.float64)
+            except ValueError as error:
+                raise ValueError(f"'{path}' is not a numeric CSV table ({error}).") from None
+            if table is None:
+                first = values.shape[1]
+                table = np.empty((n_lines, first))
+            elif values.shape[1] != first:
+                raise ValueError(f"'{path}': rows have {first} and {values.shape[1]} "
+                                 "columns; every row needs the same number.")
+            table[row:row + len(values)] = values
+            row += len(values)
+    if table is None:
+        raise ValueError(f"'{path}' holds no rows of numbers.")
+    table = table[:row]
     if table.shape[1] < 2:
         raise ValueError(f"'{path}' needs at least one feature column and a label column.")
-    labels = table[:, -1]
+    column = _label_column(path, names, table.shape[1], label_column)
+    labels = table[:, column]
+    X = np.delete(table, column, axis=1) if column != table.shape[1] - 1 else table[:, :-1]
     if not np.isfinite(labels).all():
-        raise ValueError(f"'{path}': the labels (last column) must be finite numbers.")
+        raise ValueError(f"'{path}': the labels ({_describe(column, names)}) must be finite "
+                         "numbers.")
+    whole = np.array_equal(labels, np.round(labels)) and np.abs(labels).max() < 2**53
+    n_values = np.unique(labels).size
+    if not whole or n_values > 100:
+        warnings.warn(
+            f"'{path}': took {_describe(column, names)} as the label, but its values ("
+            f"{'not whole numbers' if not whole else f'{n_values} different ones'}) look "
+            "like pixel intensities, not classes. If the labels are in another column, name "
+            "it (label_column=, or --label-column on the command line).", UserWarning,
+            stacklevel=3)
     # Whole labels become integers, if float64 holds them exactly (|y| < 2**53).
-    if np.array_equal(labels, np.round(labels)) and np.abs(labels).max() < 2**53:
-        labels = labels.astype(np.int64)
-    return table[:, :-1], labels
+    return X, labels.astype(np.int64) if whole else labels
+
+
+def _csv_shape(path):
+    """The header's names (None without a header) and how many lines follow it."""
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            first = handle.readline(1 << 20)
+    except UnicodeDecodeError as error:
+        raise ValueError(f"'{path}' is not UTF-8 text ({error}).") from None
+    names = None
+    cut = len(first) >= 1 << 20 and not first.endswith("\n")
+    try:  # a long first line is judged by its whole fields in the first MiB
+        np.loadtxt([first.rpartition(",")[0] if cut else first], delimiter=",", ndmin=2)
+    except ValueError:  # not numbers: a header
+        if cut:
+            raise ValueError(f"'{path}': its first line is over 1 MiB and not numbers; "
+                             "a header line names the columns.") from None
+        names = [name.strip().strip('"').strip("'") for name in first.strip().split(",")]
+    n_lines = 0
+    with open(path, "rb") as handle:
+        last = b"\n"
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            n_lines += chunk.count(b"\n")
+            last = chunk[-1:]
+    n_lines += last != b"\n"  # a last line without its newline
+    return names, max(n_lines - (names is not None), 0)
+
+
+def _blocks(handle):
+    """Lists of lines holding about :data:`_CSV_BLOCK` characters each."""
+    block, size = [], 0
+    for line in handle:
+        block.append(line)
+        size += len(line)
+        if size >= _CSV_BLOCK:
+            yield block
+            block, size = [], 0
+    if block:
+        yield block
+
+
+def _label_column(path, names, n_columns, chosen):
+    """The index of the label column: ``chosen``, a header name, or the last column."""
+    if chosen is None:
+        if names is not None:
+            found = [i for i, name in enumerate(names) if name.lower() in LABEL_NAMES]
+            if len(found) == 1:
+                return found[0]
+        return n_columns - 1
+    if isinstance(chosen, str) and not chosen.lstrip("-").isdigit():
+        if names is None or chosen not in names:
+            held = "it has no header line" if names is None else f"its header has {names[:5]}"
+            raise ValueError(f"'{path}' has no column named {chosen!r} ({held}"
+                             f"{'...' if names and len(names) > 5 else ''}).")
+        return names.index(chosen)
+    index = int(chosen)
+    if not -n_columns <= index < n_columns:
+        raise ValueError(f"'{path}': label column {index} does not exist; the file has "
+                         f"{n_columns} columns (0 to {n_columns - 1}).")
+    return index % n_columns
+
+
+def _describe(column, names):
+    if names is not None and column < len(names):
+        return f"column {column} ({names[column]!r})"
+    return f"column {column}"
 
 
 def load_chunks(folder):
@@ -331,7 +471,7 @@ def load_chunks(folder):
     X_chunks, y_chunks = [], []
     for x_path in features:
         y_path = x_path.with_name("y" + x_path.name[1:])
-        if not y_path.is_file():
+        if not y_path.exists():
             raise ValueError(f"'{x_path}' has no labels beside it: expected '{y_path.name}'.")
         x_shape, x_dtype = _npy_header(x_path)
         y_shape, y_dtype = _npy_header(y_path)
@@ -344,21 +484,55 @@ def load_chunks(folder):
         if not (np.issubdtype(x_dtype, np.number) and np.issubdtype(y_dtype, np.number)):
             raise ValueError(f"'{x_path}' and '{y_path.name}' must hold numbers, got "
                              f"{x_dtype} and {y_dtype}.")
-        X_chunks.append(da.from_delayed(dask.delayed(np.load)(str(x_path)), x_shape, x_dtype))
-        y_chunks.append(da.from_delayed(dask.delayed(np.load)(str(y_path)), y_shape, y_dtype))
+        X_chunks.append(da.from_delayed(dask.delayed(_load_chunk)(str(x_path)), x_shape,
+                                        x_dtype))
+        y_chunks.append(da.from_delayed(dask.delayed(_load_chunk)(str(y_path)), y_shape,
+                                        y_dtype))
     return da.concatenate(X_chunks), da.concatenate(y_chunks)
 
 
-def _npy_header(path):
-    """Shape and dtype of an ``.npy`` file, from its header alone."""
+def _load_chunk(path):
+    """One chunk's array, loaded on the worker that needs it; errors name the file."""
     try:
-        with open(path, "rb") as file:
-            version = np.lib.format.read_magic(file)
-            reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                      else np.lib.format.read_array_header_2_0)
-            shape, _, dtype = reader(file)
-    except ValueError as error:
-        raise ValueError(f"'{path}' is not an .npy file ({error}).") from None
-    if dtype.hasobject:
-        raise ValueError(f"'{path}' holds Python objects, which are not loaded.")
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise ValueError(f"Chunk '{path}' could not be read ({error}).") from None
+
+
+def _npy_header(source, name=None):
+    """Shape and dtype of an ``.npy`` file (a path or an open file), from its header alone.
+
+    A path must be a regular file (a FIFO or a device would block or never
+    end) holding as many bytes as its header declares (a truncated file is
+    named here, before any work).
+    """
+    name = name or f"'{source}'"
+    try:
+        if hasattr(source, "read"):
+            return _read_npy_header(source, name)[:2]
+        if not Path(source).is_file():
+            raise ValueError(f"{name} is not a regular file.")
+        with open(source, "rb") as file:
+            shape, dtype, offset = _read_npy_header(file, name)
+            size = os.fstat(file.fileno()).st_size
+    except OSError as error:
+        raise ValueError(f"{name} could not be read ({error}).") from None
+    declared = math.prod(shape) * dtype.itemsize
+    if size - offset != declared:
+        raise ValueError(f"{name} is truncated or damaged: its header declares "
+                         f"{declared} bytes of data, the file holds {size - offset}.")
     return shape, dtype
+
+
+def _read_npy_header(file, name):
+    try:
+        version = np.lib.format.read_magic(file)
+        reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                  else np.lib.format.read_array_header_2_0)
+        shape, _, dtype = reader(file)
+    except ValueError as error:
+        raise ValueError(f"{name} is not an .npy file ({error}).") from None
+    if dtype.hasobject:
+        raise ValueError(f"{name} holds Python objects: object arrays are not read, for "
+                         "safety.")
+    return shape, dtype, file.tell()

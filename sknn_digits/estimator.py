@@ -241,7 +241,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             The fitted estimator.
         """
         warm = self.warm_start and hasattr(self, "coefs_")
-        data = prepare(self, X, y, sample_weight, warm)
+        data = prepare(self, X, y, sample_weight, warm, self._hidden_sizes())
         n_outputs = data.Y.shape[1]
         network = Network((data.X.shape[1], *self._hidden_sizes(), n_outputs), self.activation,
                           self._out_activation(n_outputs, data.multilabel))

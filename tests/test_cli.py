@@ -377,3 +377,40 @@ def test_evaluate_and_show_take_the_course_weights(capsys, course_weights_file, 
     assert status == 0, err
     assert sorted(p.name for p in (tmp_path / "pictures").iterdir()) == [
         "confusion_matrix.png", "digits.png", "hidden_units.png", "predictions.png"]
+
+
+def test_a_label_first_csv_trains_on_its_label_column(capsys, tmp_path):
+    """Kaggle's layout: header ``label,pixel0,...``; the label column is found by its name."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:400].astype(int), y[:400]
+    header = "label," + ",".join(f"pixel{i}" for i in range(64))
+    np.savetxt(tmp_path / "train.csv", np.column_stack([y, X]), delimiter=",", fmt="%d",
+               header=header, comments="")
+    model = tmp_path / "k.skops"
+    status, out, err = run(capsys, "train", "--data", str(tmp_path / "train.csv"), "--out",
+                           str(model), "--quiet")
+    assert status == 0 and err == "", err
+    from sknn_digits.persistence import load_model
+
+    assert load_model(model).classes_.tolist() == list(range(10))
+    assert float(out.split("Test accuracy: ")[1].split()[0]) > 0.8
+
+
+def test_labels_that_look_like_pixels_are_a_one_line_warning(capsys, tmp_path):
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    pixels = np.random.default_rng(0).integers(0, 256, (300, 64))  # MNIST-like intensities
+    data = np.column_stack([y[:300], pixels])  # label first, no header
+    np.savetxt(tmp_path / "t.csv", data, delimiter=",", fmt="%d")
+    status, _, err = run(capsys, "train", "--data", str(tmp_path / "t.csv"), "--quiet",
+                         "--max-iter", "2", "--test-size", "0")
+    assert status == 0
+    first, *_ = err.splitlines()  # scikit-learn then warns of "too many classes" too
+    assert "took column 64 as the label" in first and "--label-column" in first
+    assert all(line.startswith("sknn-digits: warning: ") for line in err.splitlines())
+    status, _, err = run(capsys, "train", "--data", str(tmp_path / "t.csv"), "--quiet",
+                         "--max-iter", "2", "--test-size", "0", "--label-column", "0")
+    assert status == 0 and err == ""

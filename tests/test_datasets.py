@@ -6,6 +6,7 @@ from scipy.io import savemat
 
 from sknn_digits.datasets import (
     EX4_CLASSES,
+    load_chunks,
     load_dataset,
     load_ex4_data,
     load_ex4_model,
@@ -133,7 +134,8 @@ def test_csv_labels_must_be_finite_and_stay_exact(tmp_path):
     with pytest.raises(ValueError, match="bad.csv.*finite"):
         load_dataset(path)
     path.write_text("1,2,1e19\n3,4,1\n")
-    _, y = load_dataset(path)
+    with pytest.warns(UserWarning, match="column 2 as the label"):
+        _, y = load_dataset(path)
     assert y.tolist() == [1e19, 1.0]  # too large for exact integers: kept as numbers
 
 
@@ -201,3 +203,113 @@ def _empty(tmp_path):
     folder = tmp_path / "empty"
     folder.mkdir()
     return folder
+
+
+def _kaggle_csv(path, n=60, header=True):
+    """Rows in the Kaggle digit-recognizer layout: the label first, then 784 pixels 0..255."""
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % 10
+    pixels = rng.integers(0, 256, (n, 784))
+    lines = [",".join(map(str, [label, *row])) for label, row in zip(labels, pixels)]
+    if header:
+        lines.insert(0, "label," + ",".join(f"pixel{i}" for i in range(784)))
+    path.write_text("\n".join(lines) + "\n")
+    return pixels, labels
+
+
+def test_a_label_first_csv_with_a_header_reads_its_label_column(tmp_path):
+    path = tmp_path / "train.csv"
+    pixels, labels = _kaggle_csv(path)
+    X, y = load_dataset(path)
+    assert X.shape == (60, 784) and np.array_equal(X, pixels)
+    assert np.array_equal(y, labels)
+
+
+@pytest.mark.parametrize("name", ["Target", "y", "CLASS"])
+def test_any_label_name_anywhere_in_the_header(tmp_path, name):
+    path = tmp_path / "data.csv"
+    path.write_text(f"a,{name},b\n1,7,2\n3,8,4\n")
+    X, y = load_dataset(path)
+    assert X.tolist() == [[1, 2], [3, 4]] and y.tolist() == [7, 8]
+
+
+def test_label_column_by_name_or_index_overrides(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,label,digit\n1,7,2\n3,8,4\n")
+    assert load_dataset(path, label_column="digit")[1].tolist() == [2, 4]
+    assert load_dataset(path, label_column=0)[1].tolist() == [1, 3]
+    assert load_dataset(path, label_column="-1")[1].tolist() == [2, 4]
+    with pytest.raises(ValueError, match="data.csv' has no column named 'nope'"):
+        load_dataset(path, label_column="nope")
+    with pytest.raises(ValueError, match="label column 5 does not exist; the file has 3"):
+        load_dataset(path, label_column=5)
+
+
+def test_labels_that_look_like_pixels_are_named_in_a_warning(tmp_path):
+    path = tmp_path / "train.csv"
+    pixels, labels = _kaggle_csv(path, n=300, header=False)
+    with pytest.warns(UserWarning, match=r"took column 784 as the label, but its values "
+                                         r"\(\d+ different ones\) look like pixel"):
+        load_dataset(path)
+    X, y = load_dataset(path, label_column=0)  # named: no warning (errors are on)
+    assert np.array_equal(y, labels) and np.array_equal(X, pixels)
+
+
+def test_csv_is_read_in_blocks_with_bounded_memory(tmp_path):
+    """A one-line CSV of 500,000 values peaks near the table's own size."""
+    import tracemalloc
+
+    path = tmp_path / "wide.csv"
+    n = 500_000
+    path.write_text(",".join(["0.5"] * n) + ",1\n0.25," + ",".join(["1"] * (n - 1)) + ",2\n")
+    tracemalloc.start()
+    X, y = load_dataset(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    table = 2 * (n + 1) * 8
+    assert X.shape == (2, n) and y.tolist() == [1, 2]
+    assert peak < 4 * table + path.stat().st_size, (peak, table)
+
+
+def test_a_csv_larger_than_memory_is_refused_before_reading(tmp_path, monkeypatch):
+    from sknn_digits import _memory
+
+    path = tmp_path / "data.csv"
+    path.write_text("1,2,1\n3,4,0\n" * 1000)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 1000)
+    with pytest.raises(ValueError, match=r"Reading '.*data.csv' needs about .* of memory"):
+        load_dataset(path)
+
+
+def test_npz_members_are_sized_before_they_are_inflated(tmp_path, monkeypatch):
+    from sknn_digits import _memory
+
+    path = tmp_path / "big.npz"
+    np.savez_compressed(path, X=np.zeros((4000, 1000)), y=np.zeros(4000))  # 32 MB, compressed
+    monkeypatch.setattr(_memory, "available_memory", lambda: 2**24)
+    with pytest.raises(ValueError, match=r"big.npz' \(X: 30.5 MiB, y: 31.2 KiB once "
+                                         r"inflated\) needs about"):
+        load_dataset(path)
+    monkeypatch.setattr(_memory, "available_memory", lambda: 2**30)
+    assert load_dataset(path)[0].shape == (4000, 1000)
+
+
+def test_chunk_files_must_be_regular_and_whole(tmp_path):
+    pytest.importorskip("dask")
+    import os
+
+    folder = tmp_path / "chunks"
+    folder.mkdir()
+    np.save(folder / "X_0.npy", np.zeros((4, 2)))
+    np.save(folder / "y_0.npy", np.zeros(4))
+    os.mkfifo(folder / "X_1.npy")  # would block a reader for ever
+    np.save(folder / "y_1.npy", np.zeros(4))
+    with pytest.raises(ValueError, match="X_1.npy' is not a regular file"):
+        load_chunks(folder)
+    (folder / "X_1.npy").unlink()
+    np.save(folder / "X_1.npy", np.zeros((4, 2)))
+    data = (folder / "X_1.npy").read_bytes()
+    (folder / "X_1.npy").write_bytes(data[:-10])
+    with pytest.raises(ValueError, match=r"X_1.npy' is truncated or damaged: its header "
+                                         r"declares 64 bytes of data, the file holds 54"):
+        load_chunks(folder)

@@ -1,0 +1,65 @@
+"""Sizes checked before the work: the memory a job needs against what is available."""
+
+import numpy as np
+import pytest
+
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits._memory import available_memory, check_memory, format_bytes
+from sknn_digits._training import check_fit_memory
+
+
+def test_available_memory_is_a_positive_number_here():
+    memory = available_memory()
+    assert memory is None or memory > 2**20
+
+
+def test_check_memory_names_what_and_sizes():
+    check_memory(2**20, "small", available=2**30)  # fits: nothing raised
+    with pytest.raises(ValueError, match=r"the thing needs about 2\.0 GiB .* 1\.0 GiB is "
+                                         r"available\. Do less\."):
+        check_memory(2**31, "the thing", "Do less.", available=2**30)
+    assert format_bytes(1536) == "1.5 KiB"
+
+
+def test_a_fit_too_large_for_memory_is_refused_at_once_naming_the_parameter(small_digits):
+    X, y = small_digits
+    model = BackpropMLPClassifier(hidden_layer_sizes=(10**9,), max_iter=1)
+    with pytest.raises(ValueError, match=r"hidden_layer_sizes=\(1000000000,\) with \d+ "
+                                         r"samples\) needs about .* GiB"):
+        model.fit(X, y)
+    assert not hasattr(model, "coefs_")
+
+
+def test_many_classes_are_refused_before_the_targets_are_built():
+    n = 4000  # one class per sample: n x n targets, activations and weights
+    with pytest.raises(ValueError, match=r"y has 4000 classes"):
+        check_fit_memory((2, 5, n), n, 8, "L-BFGS-B", available=2**20)
+    with pytest.raises(ValueError, match=r"y has 4000 classes"):
+        check_fit_memory((2, 5, n), n, 8, "L-BFGS-B", available=n * n * 8)
+    check_fit_memory((2, 5, n), n, 8, "L-BFGS-B", available=2**40)
+
+
+def test_bfgs_dense_matrix_is_counted():
+    # 64-3000-10: 225010 weights; BFGS's inverse Hessian alone is 377 GiB.
+    with pytest.raises(ValueError, match=r"solver='BFGS' keeps a dense 225010x225010"):
+        check_fit_memory((64, 3000, 10), 100, 8, "BFGS", available=2**36)
+    check_fit_memory((64, 3000, 10), 100, 8, "L-BFGS-B", available=2**36)
+
+
+def test_the_estimate_covers_what_an_evaluation_allocates():
+    """The estimate bounds the memory one evaluation really takes (traced)."""
+    import tracemalloc
+
+    from sknn_digits.core import Network
+
+    rng = np.random.default_rng(0)
+    network = Network((20, 30, 10))
+    X, Y = rng.random((2000, 20)), np.eye(10)[rng.integers(0, 10, 2000)]
+    params = rng.normal(size=network.n_params)
+    network.loss_gradient(params, X, Y, alpha=1.0)  # workspace allocated
+    network.workspace().clear()
+    tracemalloc.start()
+    network.loss_gradient(params, X, Y, alpha=1.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak <= network.evaluation_bytes(2000)
