@@ -36,8 +36,19 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
-html_theme = "alabaster"
-html_theme_options = {"description": "Backpropagation for handwritten digits, the scikit-learn way"}
+# The theme of scikit-learn, numpy, scipy and pandas.  It bundles its fonts,
+# icons and scripts, so the site works offline (.ci/run checks no page loads
+# anything from another host).
+html_theme = "pydata_sphinx_theme"
+html_title = "sknn_digits"
+html_theme_options = {
+    "logo": {"text": "sknn_digits"},
+    "navbar_align": "left",
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
 
 autosummary_generate = True
 autodoc_default_options = {

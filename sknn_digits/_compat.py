@@ -18,6 +18,7 @@ except ImportError:  # earlier ones need the package itself for array API dispat
             """Without array-api-compat only numpy input is possible."""
             raise ImportError("Arrays of another namespace than numpy need scikit-learn 1.7 "
                               "or later, or the array-api-compat package.")
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
@@ -57,6 +58,7 @@ except ImportError:  # older scikit-learn has no callbacks
 
 
 __all__ = [
+    "_safe_indexing",
     "HAS_CALLBACKS",
     "_convert_to_numpy",
     "array_namespace",

@@ -22,7 +22,7 @@ imported inside the functions.
 """
 
 import functools
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
@@ -143,13 +143,34 @@ class DistributedObjective(Objective):
         """``function`` on every chunk where it lives, tree-summed: one graph per evaluation."""
         from dask import delayed
 
-        shared = [self.client.scatter(v, broadcast=True, hash=False) for v in vectors]
-        parts = [delayed(function, pure=False)(self._network, *shared, *chunk, self.m)
-                 for chunk in (self.blocks if blocks is None else blocks)]
-        while len(parts) > 1:  # a tree reduction, on the workers
-            parts = [delayed(_add, pure=False)(*parts[i: i + 2]) if i + 1 < len(parts)
-                     else parts[i] for i in range(0, len(parts), 2)]
-        return self.client.compute(parts[0], optimize_graph=False).result()
+        with self.lost_workers():
+            shared = [self.client.scatter(v, broadcast=True, hash=False) for v in vectors]
+            parts = [delayed(function, pure=False)(self._network, *shared, *chunk, self.m)
+                     for chunk in (self.blocks if blocks is None else blocks)]
+            while len(parts) > 1:  # a tree reduction, on the workers
+                parts = [delayed(_add, pure=False)(*parts[i: i + 2]) if i + 1 < len(parts)
+                         else parts[i] for i in range(0, len(parts), 2)]
+            return self.client.compute(parts[0], optimize_graph=False).result()
+
+    @contextmanager
+    def lost_workers(self):
+        """Workers that died (or a cluster that went away) mid-fit: one error that says so."""
+        import concurrent.futures
+
+        from distributed.comm import CommClosedError
+        from distributed.scheduler import KilledWorker
+
+        try:
+            yield
+        except (concurrent.futures.CancelledError, KilledWorker, CommClosedError) as error:
+            try:
+                alive = len(self.client.scheduler_info()["workers"])
+            except Exception:  # the scheduler is gone too
+                alive = 0
+            raise ConnectionError(
+                f"The Dask cluster lost the fit's data mid-fit: {alive} workers are left, "
+                "and the chunks the lost ones held are gone "
+                f"({type(error).__name__}). Start the workers again and refit.") from None
 
     def _evaluate(self, params):
         J, grad = self._map_sum(_chunk_terms, np.asarray(params, dtype=np.float64))

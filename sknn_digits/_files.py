@@ -3,17 +3,21 @@
 The content is written to a fresh, uniquely named temporary file in the
 target's folder and only then moved into place, so a crash, a full disk or a
 second process writing the same name never leaves a truncated or mixed file,
-and no name the caller did not give is ever touched.  The temporary file is
+and no name the caller did not give is ever touched.  A temporary file
+carries its writer's process id, so that one left by a killed writer is
+removed by the next write into its folder.  The temporary file is
 created as ``open(path, "w")`` would create the target, so the file gets the
 mode the user's umask gives (``-rw-r--r--`` under umask 022), and every write
 error names the target.
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
-__all__ = ["check_readable", "check_writable", "write_atomic", "write_atomic_all"]
+__all__ = ["check_readable", "check_writable", "remove_stale_temporaries", "write_atomic",
+           "write_atomic_all"]
 
 
 def check_readable(path, what="file", folder=False):
@@ -75,10 +79,54 @@ def check_writable(path, overwrite=False):
     return path
 
 
+#: Temporary files this package names: ``.<target>.<writer's pid>-<12 hex digits>.tmp``.
+_TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]{12}\.tmp$")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder):
+    """Remove temporary files a writer left in ``folder`` when it was killed.
+
+    A write interrupted by SIGKILL (or a power cut) cannot clean up after
+    itself; the next write into the same folder does: files of this
+    package's temporary pattern whose writing process no longer runs.
+
+    Returns
+    -------
+    list of Path
+        The files removed.
+    """
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+            continue
+        try:
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+        except OSError:  # removed by someone else meanwhile, or not ours to remove
+            pass
+    return removed
+
+
 def _new_temporary(path):
     """A new, empty, uniquely named file beside ``path``, with the umask's mode."""
     for _ in range(100):
-        temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        temporary = path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(6)}.tmp"
         try:
             # 0o666 & ~umask: the mode a plain open(path, "w") gives, never changed
             # afterwards, and the umask is not read (reading it means setting it).
@@ -162,6 +210,8 @@ def write_atomic_all(writes, overwrite=False):
     []
     """
     paths = [check_writable(path, overwrite) for path in writes]
+    for folder in {path.parent for path in paths}:
+        remove_stale_temporaries(folder)
     temporaries, placed = [], []
     try:
         for path, write in zip(paths, writes.values()):

@@ -176,6 +176,7 @@ def build_parser():
                       help="fits run in parallel (-1: one per core; default: one at a time)")
     grid.add_argument("--max-iter", type=_positive_int, default=200,
                       help="most solver iterations per fit")
+    grid.add_argument("--quiet", action="store_true", help="no progress display")
     grid.add_argument("--random-state", type=int, default=0,
                       help="seed of the weights and of the folds")
     _add_scheduler(grid)
@@ -227,16 +228,43 @@ def _add_reading_model(parser):
     source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so every ``finally`` cleans up (temporary files)."""
+
+
+@contextmanager
+def _terminate_cleanly():
+    """While the command runs, SIGTERM unwinds the stack; the previous handler comes back after."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def unwind(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, unwind)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv=None):
     """Run ``sknn-digits``; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
         from sklearn.exceptions import ConvergenceWarning
 
-        with warnings.catch_warnings():
+        with _terminate_cleanly(), warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             warnings.showwarning = _show_warning
             return COMMANDS[args.command or "main"](args)
+    except Terminated:
+        print("sknn-digits: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the final flush
         return 0
@@ -263,12 +291,17 @@ def _load(data, label_column=None):
 
 
 @contextmanager
-def _cluster(address):
+def _cluster(address, quiet=False):
     """A client of the cluster at ``address`` (None without one), announced on stdout."""
     if address is None:
         yield None
         return
     from .workflow import connect, n_workers
+
+    if not quiet:
+        print("Starting a Dask cluster of this machine's cores ..." if address == "local"
+              else f"Connecting to the Dask scheduler at {address} ...", file=sys.stderr,
+              flush=True)
 
     with connect(address) as client:
         print(f"On the Dask cluster at {client.scheduler.address} ({n_workers(client)} "
@@ -307,11 +340,34 @@ def _classifier(args):
 
 
 def _with_progress(work, quiet=False):
-    """Run ``work()``, showing the network's iterations compactly through the fit's observers."""
+    """Run ``work()``, showing the network's iterations on stderr through the fit's observers."""
     if quiet:
         return work()
-    with observing(Progress(sys.stdout)):
+    with observing(Progress(sys.stderr)):
         return work()
+
+
+def _search_progress(stream=None):
+    """``progress(done, total, best)`` for :func:`~sknn_digits.workflow.grid_search`.
+
+    On a terminal one line is rewritten in place; elsewhere a line at each
+    tenth of the fits.
+    """
+    stream = stream or sys.stderr
+    interactive = stream.isatty()
+
+    def show(done, total, best):
+        line = f"{done}/{total} fits done"
+        if best is not None:
+            line += (f"; best so far: alpha = {best.alpha:g}, hidden = "
+                     f"{','.join(map(str, best.hidden_layer_sizes))}, accuracy {best.mean:.4f}")
+        if interactive:
+            stream.write(f"\r{line}   " + ("\n" if done == total else ""))
+        elif done == total or done % max(1, total // 10) == 0:
+            stream.write(line + "\n")
+        stream.flush()
+
+    return show
 
 
 def _report(model, X, y, title):
@@ -354,7 +410,7 @@ def run_train(args):
     if args.out is not None:  # before any work: a bad --out fails at once
         _check_out(args.out, args.force)
     X, y = _load(args.data, args.label_column)
-    with _cluster(args.scheduler) as client:
+    with _cluster(args.scheduler, args.quiet) as client:
         X, y = _placed(X, y, client, "train")
         if args.test_size > 0:
             X_train, X_test, y_train, y_test = _split(X, y, args.test_size, args.random_state)
@@ -397,7 +453,7 @@ def run_grid_search(args):
     from .workflow import grid_search, on_cluster
 
     X, y = _load(args.data, args.label_column)
-    with _cluster(args.scheduler) as client:
+    with _cluster(args.scheduler, args.quiet) as client:
         if client is None:  # in-memory data stay here; with a client their fits go there
             X, y = _placed(X, y, client, "grid-search")
         n_settings = len(args.alphas) * len(args.hidden)
@@ -415,7 +471,8 @@ def run_grid_search(args):
         results = grid_search(
             BackpropMLPClassifier(max_iter=args.max_iter, random_state=args.random_state),
             X, y, args.alphas, args.hidden, cv=args.cv, n_jobs=args.n_jobs,
-            random_state=args.random_state, client=client)
+            random_state=args.random_state, client=client,
+            progress=None if args.quiet else _search_progress())
     print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
     for row in results:
         print(f"{row.alpha:>8g}  {','.join(map(str, row.hidden_layer_sizes)):<12} "

@@ -68,7 +68,7 @@ def default_pipeline(classifier):
 
 
 @contextmanager
-def connect(address):
+def connect(address, timeout=10):
     """A ``dask.distributed`` client of the scheduler at ``address``, closed on leaving.
 
     ``"local"`` starts a cluster of this machine's cores (one process and
@@ -79,7 +79,7 @@ def connect(address):
     ImportError
         Without dask.distributed (the ``cluster`` extra).
     ValueError
-        When the scheduler cannot be reached within 10 seconds.
+        When no Dask scheduler answers at ``address`` within ``timeout`` seconds.
     """
     try:
         from distributed import Client, LocalCluster
@@ -92,12 +92,36 @@ def connect(address):
                 dashboard_address=":0", silence_logs=40))
             client = stack.enter_context(Client(cluster))
         else:
+            _probe(address, timeout)
             try:
-                client = stack.enter_context(Client(address, timeout="10s"))
+                client = stack.enter_context(Client(address, timeout=f"{timeout}s"))
             except (OSError, TimeoutError) as error:
                 raise ValueError(f"cannot reach the Dask scheduler at {address}: "
                                  f"{error}") from None
         yield client
+
+
+def _probe(address, timeout):
+    """Refuse ``address`` unless a Dask server answers there within ``timeout`` seconds.
+
+    A listener that accepts the connection and never speaks would hold the
+    client's own connection attempt for ever, whatever its timeout.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect as open_comm
+
+    async def handshake():
+        comm = await open_comm(address, timeout=timeout)
+        await comm.close()
+
+    try:  # in a thread of its own: a notebook's thread already runs an event loop
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, asyncio.wait_for(handshake(), timeout)).result()
+    except (OSError, TimeoutError, asyncio.TimeoutError, ValueError) as error:
+        reason = str(error) or f"no Dask handshake within {timeout} s"
+        raise ValueError(f"cannot reach the Dask scheduler at {address}: {reason}") from None
 
 
 def on_cluster(X):
@@ -181,48 +205,83 @@ class GridResult(NamedTuple):
 
 
 def grid_search(classifier, X, y, alphas, hidden_layer_sizes, cv=5, n_jobs=None,
-                random_state=None, client=None):
+                random_state=None, client=None, progress=None):
     """Cross-validated accuracy of ``classifier`` for every ``alpha`` and hidden size.
 
-    In memory, :class:`~sklearn.model_selection.GridSearchCV` over
-    :func:`default_pipeline` with stratified, shuffled folds; with ``client``
-    its fits go to the cluster's workers through joblib.  On a cluster's
-    chunks, chunk ``i`` is in fold ``i mod cv``, every fit is data-parallel,
-    and the scaler is fitted once to the whole data's range.
+    In memory, :func:`default_pipeline` is fitted on stratified, shuffled
+    folds (scikit-learn's :class:`~sklearn.model_selection.StratifiedKFold`),
+    the fits spread over ``n_jobs`` joblib workers; with ``client`` they go
+    to the cluster's workers.  On a cluster's chunks, chunk ``i`` is in fold
+    ``i mod cv``, every fit is data-parallel, and the scaler is fitted once
+    to the whole data's range.
+
+    Parameters
+    ----------
+    progress : callable, optional
+        Called in this process after each fit as ``progress(done, total,
+        best)``: fits done, fits in all, and the best :class:`GridResult` of
+        the candidates whose folds are all done (None before the first).
 
     Returns
     -------
     list of GridResult
         In the order ``alphas`` x ``hidden_layer_sizes``.
     """
+    candidates = [(alpha, tuple(sizes)) for alpha in alphas for sizes in hidden_layer_sizes]
+    if is_dask(X):
+        fits = _fits_on_chunks(classifier, X, y, candidates, cv)
+    else:
+        fits = _fits_in_memory(classifier, X, y, candidates, cv, n_jobs, random_state, client)
+    scores = [[] for _ in candidates]
+    best, total = None, len(candidates) * cv
+    for done, (index, score) in enumerate(fits, start=1):
+        scores[index].append(score)
+        if len(scores[index]) == cv:
+            finished = GridResult(*candidates[index], float(np.mean(scores[index])),
+                                  float(np.std(scores[index])))
+            best = finished if best is None or finished.mean > best.mean else best
+        if progress is not None:
+            progress(done, total, best)
+    return [GridResult(*candidate, float(np.mean(fold_scores)), float(np.std(fold_scores)))
+            for candidate, fold_scores in zip(candidates, scores)]
+
+
+def _fold_score(pipeline, alpha, sizes, X, y, train, test, index):
+    """``(index, held-out accuracy)`` of ``pipeline`` with ``alpha`` and ``sizes``, on one fold."""
     from sklearn.base import clone
 
-    if is_dask(X):
-        return _grid_search_on_chunks(classifier, X, y, alphas, hidden_layer_sizes, cv)
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from ._compat import _safe_indexing
 
-    name = default_pipeline(classifier).steps[-1][0]
-    search = GridSearchCV(
-        default_pipeline(clone(classifier)),
-        {f"{name}__alpha": list(alphas), f"{name}__hidden_layer_sizes": list(hidden_layer_sizes)},
-        cv=StratifiedKFold(cv, shuffle=True, random_state=random_state), n_jobs=n_jobs)
-    if client is None:
-        search.fit(X, y)
-    else:
-        import joblib
-
-        with joblib.parallel_backend("dask"):  # the fits go to the workers
-            search.set_params(n_jobs=-1).fit(X, y)
-    results = search.cv_results_
-    rows = [GridResult(p[f"{name}__alpha"], tuple(p[f"{name}__hidden_layer_sizes"]), mean, std)
-            for p, mean, std in zip(results["params"], results["mean_test_score"],
-                                    results["std_test_score"])]
-    order = {(a, tuple(h)): i for i, (a, h) in enumerate(
-        (a, h) for a in alphas for h in hidden_layer_sizes)}
-    return sorted(rows, key=lambda row: order[(row.alpha, row.hidden_layer_sizes)])
+    model = clone(pipeline)
+    model.steps[-1][1].set_params(alpha=alpha, hidden_layer_sizes=sizes)
+    model.fit(_safe_indexing(X, train), _safe_indexing(y, train))
+    return index, float(model.score(_safe_indexing(X, test), _safe_indexing(y, test)))
 
 
-def _grid_search_on_chunks(classifier, X, y, alphas, hidden_layer_sizes, cv):
+def _fits_in_memory(classifier, X, y, candidates, cv, n_jobs, random_state, client):
+    """Each fit's ``(candidate index, score)``, as the joblib workers finish them."""
+    import joblib
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.utils.parallel import Parallel, delayed  # workers keep warning filters
+
+    pipeline = default_pipeline(clone(classifier))
+    folds = list(StratifiedKFold(cv, shuffle=True, random_state=random_state).split(X, y))
+    tasks = [delayed(_fold_score)(pipeline, alpha, sizes, X, y, train, test, index)
+             for index, (alpha, sizes) in enumerate(candidates) for train, test in folds]
+    with ExitStack() as stack:
+        if client is not None:  # the fits go to the cluster's workers
+            stack.enter_context(joblib.parallel_backend("dask"))
+            n_jobs = -1
+        try:  # results as they come (joblib 1.4 and later), for the progress display
+            parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        except ValueError:
+            parallel = Parallel(n_jobs=n_jobs)
+        yield from parallel(tasks)
+
+
+def _fits_on_chunks(classifier, X, y, candidates, cv):
+    """Each fit's ``(candidate index, score)``: data-parallel fits, folds of whole chunks."""
     from sklearn.base import clone
 
     n_chunks = len(X.chunks[0])
@@ -233,18 +292,12 @@ def _grid_search_on_chunks(classifier, X, y, alphas, hidden_layer_sizes, cv):
     offsets = np.concatenate([[0], np.cumsum(X.chunks[0])])
     rows = [np.concatenate([np.arange(offsets[i], offsets[i + 1]) for i in np.flatnonzero(f)])
             for f in (fold[None] == np.arange(cv)[:, None])]
-    results = []
-    for alpha in alphas:
-        for sizes in hidden_layer_sizes:
-            scores = []
-            for test in rows:
-                train = np.setdiff1d(np.arange(X.shape[0]), test, assume_unique=True)
-                model = clone(classifier).set_params(alpha=alpha, hidden_layer_sizes=sizes)
-                model.fit(X[train], y[train])
-                scores.append(float(model.score(X[test], y[test])))
-            results.append(GridResult(alpha, tuple(sizes), float(np.mean(scores)),
-                                      float(np.std(scores))))
-    return results
+    for index, (alpha, sizes) in enumerate(candidates):
+        for test in rows:
+            train = np.setdiff1d(np.arange(X.shape[0]), test, assume_unique=True)
+            model = clone(classifier).set_params(alpha=alpha, hidden_layer_sizes=sizes)
+            model.fit(X[train], y[train])
+            yield index, float(model.score(X[test], y[test]))
 
 
 def _fitted_scaler(X):

@@ -22,12 +22,13 @@ def run(capsys, *argv):
 
 
 def test_main_job_reports_held_out_accuracy(capsys):
-    status, out, _ = run(capsys)
+    status, out, err = run(capsys)
     assert status == 0
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy > 0.95
     assert "precision" in out and "Confusion matrix" in out
-    assert "Iteration 25, loss" in out  # progress, every 25th line when not a terminal
+    assert "Iteration 25, loss" in err  # progress on stderr, every 25th when not a terminal
+    assert "Iteration" not in out
     assert "Stopped after" in out
 
 
@@ -111,12 +112,20 @@ def test_gradient_check_command(capsys):
 
 
 def test_grid_search_command(capsys):
-    status, out, _ = run(capsys, "grid-search", "--alphas", "0.3,3", "--hidden", "8;16",
+    status, out, err = run(capsys, "grid-search", "--alphas", "0.3,3", "--hidden", "8;16",
                          "--cv", "3", "--max-iter", "40")
     assert status == 0
     rows = [line for line in out.splitlines() if line.strip() and line.split()[0][0].isdigit()]
     assert len(rows) == 4
     assert "Best: alpha =" in out
+    # Progress on stderr: a line at each tenth of the 12 fits, the best so far once known.
+    progress = err.splitlines()
+    assert progress[0] == "1/12 fits done" and progress[-1].startswith("12/12 fits done; best")
+    best = out.split("Best: ")[1].split(", accuracy")[0]
+    assert best in progress[-1]
+    status, _, err = run(capsys, "grid-search", "--alphas", "3", "--hidden", "8", "--cv", "2",
+                         "--max-iter", "5", "--quiet")
+    assert status == 0 and err == ""
 
 
 def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):

@@ -134,3 +134,58 @@ def test_several_files_are_written_all_or_none(tmp_path):
     written = write_atomic_all({tmp_path / "a.png": lambda t: Path(t).write_text("a"),
                                 tmp_path / "b.png": lambda t: Path(t).write_text("b")})
     assert [p.read_text() for p in written] == ["a", "b"]
+
+
+def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
+    import subprocess
+    import sys
+
+    from sknn_digits._files import remove_stale_temporaries
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead_pid = int(dead.stdout)
+    stale = tmp_path / f".m.skops.{dead_pid}-0123456789ab.tmp"
+    live = tmp_path / f".n.skops.{os.getppid()}-0123456789ab.tmp"  # a running writer's
+    foreign = tmp_path / f".m.skops.{dead_pid}-not-ours.tmp"
+    for path in (stale, live, foreign):
+        path.write_text("half")
+    write_atomic(tmp_path / "other.txt", lambda tmp: Path(tmp).write_text("x"))
+    assert not stale.exists()
+    assert live.exists() and foreign.exists()
+    assert remove_stale_temporaries(tmp_path) == []
+
+
+def test_sigterm_during_a_save_leaves_no_temporary_file(tmp_path):
+    """sknn-digits train --out, terminated while writing: exit 143, nothing left behind."""
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "slow_save.py"
+    script.write_text(
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from sknn_digits import cli, persistence\n"
+        "from sknn_digits._files import write_atomic\n"
+        "def slow(model, path, overwrite=False):\n"
+        "    def fill(temporary):\n"
+        "        Path(temporary).write_text('half a model')\n"
+        "        print('writing', flush=True)\n"
+        "        time.sleep(60)\n"
+        "    write_atomic(path, fill, overwrite)\n"
+        "persistence.save_model = slow\n"
+        "sys.exit(cli.main(['train', '--max-iter', '2', '--quiet', '--out', sys.argv[1]]))\n")
+    out = tmp_path / "models"
+    out.mkdir()
+    process = subprocess.Popen([sys.executable, str(script), str(out / "m.skops")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in process.stdout:
+        if line.startswith("writing"):
+            break
+    assert any(out.iterdir())  # the temporary file is there, being written
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    assert "terminated" in err
+    assert list(out.iterdir()) == []

@@ -72,3 +72,57 @@ def test_grid_search_on_chunks_uses_whole_chunks_as_folds(raw_digits, cluster_cl
     rows = grid_search(BackpropMLPClassifier(max_iter=20, random_state=0), X_lazy, y_lazy,
                        [1.0], [(8,)], cv=3)
     assert len(rows) == 1 and 0.5 < rows[0].mean <= 1 and rows[0].std >= 0
+
+
+def test_grid_search_reports_progress_with_the_best_so_far(raw_digits):
+    X, y = raw_digits[0][:300], raw_digits[1][:300]
+    seen = []
+    rows = grid_search(BackpropMLPClassifier(max_iter=10, random_state=0), X, y, [1.0, 3.0],
+                       [(5,)], cv=2, random_state=0, progress=lambda *a: seen.append(a))
+    assert [(done, total) for done, total, _ in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert seen[0][2] is None  # no candidate has all its folds yet
+    assert seen[-1][2] == max(rows, key=lambda row: row.mean)
+
+
+def test_a_listener_that_never_speaks_is_refused_within_the_timeout():
+    import socket
+    import time
+
+    from sknn_digits.workflow import connect
+
+    pytest.importorskip("distributed")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)  # the kernel accepts connections; nothing ever answers
+        address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+        start = time.monotonic()
+        with pytest.raises(ValueError, match=f"cannot reach the Dask scheduler at {address}"):
+            with connect(address, timeout=2):
+                pass
+        assert time.monotonic() - start < 15
+
+
+def test_losing_every_worker_mid_fit_is_one_clear_error():
+    import os
+    import signal
+
+    distributed = pytest.importorskip("distributed")
+    from sknn_digits._training import Observer, observing
+
+    X, y = load_digits(return_X_y=True)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  host="127.0.0.1", dashboard_address=":0",
+                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+        X_dask, y_dask = spread(X, y, client)
+        pids = list(client.run(os.getpid).values())
+
+        class KillWorkers(Observer):
+            def step(self, step):
+                if step.n_iter == 2:  # every worker process dies, and the chunks with them
+                    for pid in pids:
+                        os.kill(pid, signal.SIGKILL)
+                return False
+
+        with observing(KillWorkers()), pytest.raises(ConnectionError,
+                                                     match="lost the fit's data mid-fit"):
+            BackpropMLPClassifier(max_iter=50).fit(X_dask, y_dask)
