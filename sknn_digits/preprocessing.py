@@ -217,11 +217,13 @@ def read_image(path):
     return _decode(path, f"'{path}'")
 
 
-def decode_image(data, name="the image"):
+def decode_image(data, name="the image", formats=None, max_pixels=MAX_IMAGE_PIXELS):
     """Pixels of an encoded image (the bytes of a PNG, JPEG, ... file).
 
     The same as :func:`read_image` for bytes received rather than read from a
-    file; ``name`` says in error messages which image was wrong.
+    file; ``name`` says in error messages which image was wrong.  ``formats``
+    (Pillow's names, e.g. ``("PNG", "JPEG")``) limits the decoders tried;
+    ``max_pixels`` is checked from the header, before decoding.
 
     Examples
     --------
@@ -235,10 +237,10 @@ def decode_image(data, name="the image"):
     """
     import io
 
-    return _decode(io.BytesIO(data), name)
+    return _decode(io.BytesIO(data), name, formats, max_pixels)
 
 
-def _decode(source, name):
+def _decode(source, name, formats=None, max_pixels=MAX_IMAGE_PIXELS):
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
@@ -248,12 +250,12 @@ def _decode(source, name):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source) as image:  # reads the header only
+            with Image.open(source, formats=formats) as image:  # reads the header only
                 width, height = image.size
-                if width * height > MAX_IMAGE_PIXELS:
+                if width * height > max_pixels:
                     raise ValueError(
                         f"{name} has {width}x{height} pixels, more than the "
-                        f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a digit's picture may "
+                        f"{max_pixels / 1e6:.3g} megapixels a digit's picture may "
                         "have; scale it down first.")
                 image = ImageOps.exif_transpose(image)
                 if image.mode in ("F", "I") or image.mode.startswith("I;16"):
@@ -262,7 +264,7 @@ def _decode(source, name):
                     return np.asarray(image, dtype=np.float64)
                 return np.asarray(image.convert("RGBA"))
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        raise ValueError(f"{name} has more than the {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels a "
+        raise ValueError(f"{name} has more than the {max_pixels / 1e6:.3g} megapixels a "
                          f"digit's picture may have ({error}).") from None
     except (UnidentifiedImageError, OSError) as error:
         raise ValueError(f"{name} is not an image file that can be read ({error}).") from None

@@ -1,14 +1,14 @@
 """A page to draw a digit on and watch a network read it (``sknn-digits draw``).
 
-One user on one machine: the standard library's threading HTTP server, on
-loopback unless told otherwise.  The page, its script and its style sheet are
-files of this package; nothing is loaded from the internet (the pages say so
-to the browser with a Content-Security-Policy of ``'self'``).  The server
-never writes a file.
+One user on one machine: a Starlette application served by uvicorn (the
+``web`` extra), on loopback unless told otherwise.  The page, its script,
+style sheet and icon are files of this package; nothing is loaded from the
+internet (the pages say so to the browser with a Content-Security-Policy of
+``'self'``).  The server never writes a file.
 
 Routes
 ------
-``GET /``, ``GET /draw.js``, ``GET /draw.css``
+``GET /``, ``GET /draw.js``, ``GET /draw.css``, ``GET /favicon.ico``
     The page.
 ``GET /api/model``
     What the page needs to know about the model, as JSON: ``classes``,
@@ -16,10 +16,10 @@ Routes
     ``hidden_layer_sizes`` (empty when the model's hidden units cannot be
     shown).
 ``POST /predict``
-    A JSON object with either ``"image"``, an encoded picture (PNG, JPEG,
-    ... as base64 or a ``data:`` URL, as a canvas's ``toDataURL`` gives), or
-    ``"pixels"``, rows of grey levels 0 (black) .. 255 (white).  Ink may be
-    dark on light or light on dark.  The answer::
+    A JSON object with either ``"image"``, an encoded PNG, JPEG, GIF, BMP or
+    WebP picture (base64 or a ``data:`` URL, as a canvas's ``toDataURL``
+    gives), or ``"pixels"``, rows of grey levels 0 (black) .. 255 (white).
+    Ink may be dark on light or light on dark.  The answer::
 
         {"prediction": 3, "classes": [0, ..., 9], "probabilities": [...],
          "seen": [[...], ...], "hidden": [[...], ...]}
@@ -28,20 +28,35 @@ Routes
     ``hidden`` each hidden layer's activations (``null`` for a model whose
     hidden units cannot be shown).
 
-Errors are JSON too, ``{"error": "..."}``, with a 4xx status: 400 for a body
-that is not the JSON above, 404 for any other path, 405 for another method,
-411 without a ``Content-Length``, 413 for a body over
-:data:`MAX_BODY_BYTES`, 415 for a body that is not ``application/json`` and
-422 for a picture that cannot be read or holds no ink; 503 while the model
-is not ready.
+Errors are JSON, ``{"error": "..."}``: 400 for a body that is not the JSON
+above or a ``Host`` that is not this server's, 403 for a ``POST`` from
+another site's page (its ``Origin``), 404 for any other path, 405 for another
+method, 408 for a body that does not arrive within :data:`REQUEST_TIMEOUT`,
+411 without a ``Content-Length``, 413 for a body over :data:`MAX_BODY_BYTES`
+or a picture over :data:`MAX_DRAWING_PIXELS`, 415 for a body that is not
+``application/json``, 422 for a picture that cannot be read or holds no ink,
+503 (with ``Retry-After``) while the model is not ready or when more than
+:data:`MAX_PREDICTIONS` drawings wait.  Requests too malformed to reach the
+routes (broken HTTP, oversized headers) get uvicorn's plain-text 400.
+
+Limits
+------
+The web cannot reach the page through the user's browser: only the loopback
+names and the address the server is bound to are accepted as ``Host`` (a
+DNS-rebinding page's name is refused), and a ``POST`` must come from the
+page itself.  Each connection has :data:`REQUEST_TIMEOUT` seconds to send a
+request's headers and body and :data:`IDLE_TIMEOUT` seconds between
+requests; at most :data:`MAX_CONNECTIONS` connections are served at once
+(uvicorn answers 503 beyond), with a listen backlog of :data:`BACKLOG`.
 """
 
 import base64
 import binascii
 import json
+import os
+import socket
 import threading
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 
 import numpy as np
@@ -49,7 +64,9 @@ import numpy as np
 from ._models import json_label, split_pipeline
 from .preprocessing import DigitImageTransformer, decode_image, guess_layout, images_to_features
 
-__all__ = ["MAX_BODY_BYTES", "MAX_PIXELS_SIDE", "DigitReader", "make_server"]
+__all__ = ["BACKLOG", "IDLE_TIMEOUT", "IMAGE_FORMATS", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
+           "MAX_DRAWING_PIXELS", "MAX_PIXELS_SIDE", "MAX_PREDICTIONS", "REQUEST_TIMEOUT",
+           "DigitReader", "DrawingServer", "make_app", "make_server", "serve"]
 
 #: The largest request body the server reads: 1 MiB, some thirty times a
 #: 280x280 drawing's PNG.  Larger requests are refused unread.
@@ -58,12 +75,37 @@ MAX_BODY_BYTES = 1 << 20
 #: The largest side of a ``"pixels"`` array.
 MAX_PIXELS_SIDE = 512
 
+#: The most pixels an ``"image"`` may have, read from its header before it is
+#: decoded: 2048 x 2048, far more than a drawing needs.  Decoding one takes
+#: some 100 MB; a 1 MiB PNG could otherwise declare 16 megapixels and cost 1 GB.
+MAX_DRAWING_PIXELS = 2048 * 2048
+
+#: The picture formats decoded; Pillow's other readers (EPS runs Ghostscript) are never tried.
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+
+#: Drawings read at once (one per core), and how many more may wait their turn;
+#: beyond that a drawing is answered 503 with ``Retry-After``.
+PREDICTIONS_AT_ONCE = max(1, min(4, os.cpu_count() or 1))
+MAX_PREDICTIONS = PREDICTIONS_AT_ONCE + 16
+
+#: Seconds a connection has to send a whole request (headers and body).
+REQUEST_TIMEOUT = 10
+#: Seconds a kept-alive connection may wait idle between requests.
+IDLE_TIMEOUT = 5
+#: Connections served at once; uvicorn answers 503 beyond.
+MAX_CONNECTIONS = 128
+#: Connections the kernel queues before the server accepts them.
+BACKLOG = 128
+
 #: The page's files: path -> (file in ``sknn_digits/static``, content type).
 STATIC = {
     "/": ("draw.html", "text/html; charset=utf-8"),
     "/draw.js": ("draw.js", "text/javascript; charset=utf-8"),
     "/draw.css": ("draw.css", "text/css; charset=utf-8"),
+    "/favicon.ico": ("favicon.ico", "image/x-icon"),
 }
+
+EXTRA = 'The drawing page needs Starlette and uvicorn: pip install "sknn_digits[web]"'
 
 
 class RequestError(Exception):
@@ -152,6 +194,10 @@ def parse_drawing(body):
         request = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise RequestError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON ({error}).")
+    except (RecursionError, ValueError) as error:  # nested too deep, an integer too long
+        raise RequestError(HTTPStatus.BAD_REQUEST,
+                           f"the body is JSON this server does not read ({type(error).__name__}"
+                           ": nested too deep or a number too long).")
     if not isinstance(request, dict) or len({"image", "pixels"} & request.keys()) != 1:
         raise RequestError(HTTPStatus.BAD_REQUEST,
                            'send a JSON object with one of "image" (an encoded picture, '
@@ -174,9 +220,14 @@ def _decode_image_field(text):
     except (binascii.Error, ValueError) as error:
         raise RequestError(HTTPStatus.BAD_REQUEST, f'"image" is not base64 ({error}).')
     try:
-        return decode_image(data, name='"image"')
+        return decode_image(data, name='"image"', formats=IMAGE_FORMATS,
+                            max_pixels=MAX_DRAWING_PIXELS)
     except ValueError as error:
-        raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
+        if "megapixels" in str(error):
+            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error))
+        raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY,
+                           '"image" is not an image file that can be read: a PNG, JPEG, GIF, '
+                           "BMP or WebP picture.")
 
 
 def _pixels_field(rows):
@@ -196,122 +247,262 @@ def _pixels_field(rows):
     return pixels / 255.0
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """The page's routes; ``server.reader`` answers the drawings."""
 
-    server_version = "sknn-digits"
-    protocol_version = "HTTP/1.1"
 
-    def do_GET(self):  # noqa: N802 - the standard library's name
-        self._answer(self._get)
+# ---------------------------------------------------------------- the application
 
-    def do_POST(self):  # noqa: N802
-        self._answer(self._post)
 
-    def do_PUT(self):  # noqa: N802
-        self._answer(self._other)
+def _error(status, message, headers=None):
+    from starlette.responses import JSONResponse
 
-    do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = do_PUT  # noqa: N815
+    return JSONResponse({"error": message}, int(status), headers=headers)
 
-    def _answer(self, route):
-        try:
-            route()
-        except RequestError as error:
-            self.close_connection = True  # a body may be left unread
-            self._send_json({"error": str(error)}, error.status)
 
-    def _reader(self):
-        if self.server.reader is None:
+class _Guard:
+    """ASGI middleware: the Host and Origin checks, and JSON for anything that escapes.
+
+    A page on another site cannot use the server through the user's browser:
+    its requests carry that site's name as ``Host`` (DNS rebinding) or its
+    own ``Origin``.
+    """
+
+    def __init__(self, app, hosts, origins):
+        self.app, self.hosts, self.origins = app, hosts, origins
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        host = headers.get("host", "")
+        if host.lower() not in self.hosts:
+            response = _error(HTTPStatus.BAD_REQUEST, f"Host {host!r} is not this server's "
+                              "name; open the page at the address sknn-digits draw printed.")
+            return await response(scope, receive, send)
+        origin = headers.get("origin")
+        if scope["method"] not in ("GET", "HEAD") and origin is not None \
+                and origin.lower() not in self.origins:
+            response = _error(HTTPStatus.FORBIDDEN, f"requests from {origin} are not answered: "
+                              "only the drawing page itself may send drawings.")
+            return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+
+def make_app(state, hosts, origins):
+    """The page's Starlette application.
+
+    Parameters
+    ----------
+    state : object
+        Holds ``reader``: the :class:`DigitReader` answering drawings, or
+        None while the model is not ready (the API answers 503).
+    hosts : set of str
+        The ``Host`` header values accepted (lower case, with the port).
+    origins : set of str
+        The ``Origin`` values accepted on ``POST`` (lower case).
+    """
+    import anyio
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.middleware import Middleware
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    running = anyio.CapacityLimiter(PREDICTIONS_AT_ONCE)
+    waiting = {"count": 0}
+    security = {"Content-Security-Policy": "default-src 'self'",
+                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+    def reader():
+        if state.reader is None:
             raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
                                "the model is not ready yet; try again in a moment.")
-        return self.server.reader
+        return state.reader
 
-    def _get(self):
-        path = self.path.split("?", 1)[0]
-        if path == "/api/model":
-            return self._send_json(self._reader().describe())
-        if path == "/predict":
-            raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "POST a drawing to /predict.")
-        if path not in STATIC:
-            raise RequestError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
-        name, content_type = STATIC[path]
-        self._send(resources.files(__package__).joinpath("static", name).read_bytes(),
-                   content_type)
+    async def page(request):
+        name, content_type = STATIC[request.url.path]
+        body = resources.files(__package__).joinpath("static", name).read_bytes()
+        return Response(body, media_type=content_type, headers=security)
 
-    def _post(self):
-        if self.path.split("?", 1)[0] != "/predict":
-            return self._other()  # raises: another path, or a method it does not answer
-        body = self._body()
-        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+    async def model(request):
+        return JSONResponse(reader().describe(), headers=security)
+
+    async def body_of(request):
+        length = request.headers.get("content-length")
+        if length is None:
+            raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length.")
+        if not length.isdigit():
+            raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number.")
+        if int(length) > MAX_BODY_BYTES:  # refused unread (no "100 Continue" is sent)
+            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                               f"the body has {int(length)} bytes, more than the "
+                               f"{MAX_BODY_BYTES} a drawing may have.")
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != "application/json":
             raise RequestError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
                                "send the drawing as JSON (Content-Type: application/json).")
+        chunks, size = [], 0
+        with anyio.move_on_after(REQUEST_TIMEOUT) as deadline:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > int(length):
+                    raise RequestError(HTTPStatus.BAD_REQUEST,
+                                       "the body is longer than its Content-Length.")
+                chunks.append(chunk)
+        if deadline.cancelled_caught:
+            raise RequestError(HTTPStatus.REQUEST_TIMEOUT, "the body did not arrive within "
+                               f"{REQUEST_TIMEOUT} seconds.")
+        return b"".join(chunks)
+
+    def answer(body):
         pixels = parse_drawing(body)
         try:
-            answer = self._reader().read(pixels)
+            return reader().read(pixels)
         except ValueError as error:  # a picture without ink, an unusable shape
             raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
-        self._send_json(answer)
 
-    def _other(self):
-        path = self.path.split("?", 1)[0]
-        if path in STATIC or path == "/api/model":
-            raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, f"{path} answers GET only.")
-        if path == "/predict":
-            raise RequestError(HTTPStatus.METHOD_NOT_ALLOWED, "/predict answers POST only.")
-        raise RequestError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
+    async def predict(request):
+        reader()  # 503 at once while the model is not ready
+        body = await body_of(request)
+        if waiting["count"] >= MAX_PREDICTIONS:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"{MAX_PREDICTIONS} drawings are being read; try again.")
+        waiting["count"] += 1
+        try:  # decoding and the network run in worker threads, a few at a time
+            result = await anyio.to_thread.run_sync(answer, body, limiter=running)
+        finally:
+            waiting["count"] -= 1
+        return JSONResponse(result, headers=security)
 
-    def _body(self):
-        length = self.headers.get("Content-Length")
-        if length is None:
-            raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length.")
+    async def refused(request, error):
+        headers = {"Retry-After": "1"} if error.status == HTTPStatus.SERVICE_UNAVAILABLE else None
+        return _error(error.status, str(error), headers)
+
+    async def http_error(request, error):
+        path = request.url.path
+        if error.status_code == HTTPStatus.NOT_FOUND:
+            return _error(error.status_code, f"no such page: {path}")
+        if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+            allowed = "POST" if path == "/predict" else "GET"
+            return _error(error.status_code, f"{path} answers {allowed} only.",
+                          {"Allow": allowed})
+        return _error(error.status_code, str(error.detail))
+
+    async def failure(request, error):
+        return _error(HTTPStatus.INTERNAL_SERVER_ERROR,
+                      f"the server failed to answer ({type(error).__name__}).")
+
+    routes = [Route(path, page, methods=["GET"]) for path in STATIC]
+    routes += [Route("/api/model", model, methods=["GET"]),
+               Route("/predict", predict, methods=["POST"])]
+    return Starlette(routes=routes,
+                     middleware=[Middleware(_Guard, hosts=hosts, origins=origins)],
+                     exception_handlers={RequestError: refused, HTTPException: http_error,
+                                         Exception: failure})
+
+
+def _protocol():
+    """uvicorn's HTTP/1.1 protocol, with a deadline for each request's headers.
+
+    uvicorn drops a kept-alive connection that stays idle, but not one that
+    opens and never finishes a request; this one closes a connection that
+    has not sent a whole request head :data:`REQUEST_TIMEOUT` seconds after
+    it opened or after its last answer.
+    """
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class Protocol(H11Protocol):
+        def connection_made(self, transport):
+            super().connection_made(transport)
+            self._arm()
+
+        def on_response_complete(self):
+            super().on_response_complete()
+            self._arm()
+
+        def _arm(self):
+            self.loop.call_later(REQUEST_TIMEOUT, self._expire, self.cycle)
+
+        def _expire(self, cycle):
+            if self.cycle is cycle and not self.transport.is_closing():
+                self.transport.close()  # no new request since the deadline was set
+
+    return Protocol
+
+
+def _names(host, port):
+    """The Host values and Origins of a server bound to ``host``: loopback names and ``host``."""
+    names = {"127.0.0.1", "localhost", "[::1]", host.lower()}
+    if ":" in host:
+        names.add(f"[{host.lower()}]")
+    hosts = {f"{name}:{port}" for name in names} | ({name for name in names} if port == 80
+                                                    else set())
+    return hosts, {f"http://{name}:{port}" for name in names}
+
+
+class DrawingServer:
+    """The drawing page's server: a socket bound at once, served by uvicorn when asked.
+
+    Binding first lets ``sknn-digits draw`` learn that a port is taken before
+    it trains a model.  ``reader`` may be set later; until then the API
+    answers 503.
+    """
+
+    def __init__(self, reader, host="127.0.0.1", port=0):
         try:
-            length = int(length)
-        except ValueError:
-            length = -1
-        if length < 0:
-            raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number.")
-        if length > MAX_BODY_BYTES:  # refused unread
-            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                               f"the body has {length} bytes, more than the "
-                               f"{MAX_BODY_BYTES} a drawing may have.")
-        return self.rfile.read(length)
-
-    def _send_json(self, value, status=HTTPStatus.OK):
-        self._send(json.dumps(value).encode(), "application/json", status)
-
-    def _send(self, body, content_type, status=HTTPStatus.OK):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Content-Security-Policy", "default-src 'self'")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Cache-Control", "no-store")
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):  # noqa: A002 - the standard library's name
-        """Quiet: the page's requests are not the user's business."""
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address, reader):
+            import uvicorn  # noqa: F401 - fail before binding when the extra is missing
+            import starlette  # noqa: F401
+        except ImportError:
+            raise ImportError(EXTRA) from None
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+            self.socket.listen(BACKLOG)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
         self.reader = reader
-        super().__init__(address, _Handler)
+        hosts, origins = _names(host, self.server_address[1])
+        self.app = make_app(self, hosts, origins)
+        self._uvicorn, self._stopped = None, threading.Event()
+
+    def serve_forever(self):
+        """Serve until :meth:`shutdown` (or Ctrl-C in the main thread)."""
+        import uvicorn
+
+        config = uvicorn.Config(
+            self.app, http=_protocol(), loop="asyncio", ws="none", lifespan="off",
+            timeout_keep_alive=IDLE_TIMEOUT, limit_concurrency=MAX_CONNECTIONS,
+            h11_max_incomplete_event_size=16 * 1024, access_log=False, log_level="warning",
+            server_header=False, proxy_headers=False)
+        self._uvicorn = uvicorn.Server(config)
+        try:
+            self._uvicorn.run(sockets=[self.socket])
+        finally:
+            self._stopped.set()
+
+    def shutdown(self):
+        """Stop serving, and wait until the server has stopped."""
+        if self._uvicorn is not None:
+            self._uvicorn.should_exit = True
+            self._stopped.wait(10)
+
+    def server_close(self):
+        """Release the socket."""
+        self.socket.close()
 
 
 def make_server(model, host="127.0.0.1", port=0):
-    """An HTTP server for the drawing page, bound but not yet serving.
+    """A server for the drawing page, bound but not yet serving.
 
     Call ``serve_forever()`` on it (in a thread, or until Ctrl-C) and
-    ``server_close()`` when done; ``server.server_address`` holds the port
-    chosen when ``port`` is 0.  ``model`` may be ``None`` to bind the port
-    before a model is ready: until ``server.reader = DigitReader(model)`` is
-    set, the API answers 503.
+    ``shutdown()`` and ``server_close()`` when done;
+    ``server.server_address`` holds the port chosen when ``port`` is 0.
+    ``model`` may be ``None`` to bind the port before a model is ready:
+    until ``server.reader = DigitReader(model)`` is set, the API answers 503.
+    Needs the ``web`` extra.
 
     Examples
     --------
@@ -329,7 +520,7 @@ def make_server(model, host="127.0.0.1", port=0):
     'digits'
     >>> server.shutdown(); server.server_close()
     """
-    return _Server((host, port), None if model is None else DigitReader(model))
+    return DrawingServer(None if model is None else DigitReader(model), host, port)
 
 
 def serve(server, stop=None):

@@ -299,3 +299,174 @@ def test_the_course_network_reads_a_drawing(course_weights_file):
     assert answer["prediction"] == 3 and np.shape(answer["seen"]) == (20, 20)
     assert [len(layer) for layer in answer["hidden"]] == [25]
     assert reader.describe()["layout"] == "ex4"
+
+
+# ---------------------------------------------------------------- what the web may not do
+
+
+def _raw(server, data, wait=5.0):
+    """Send raw bytes on a fresh connection; what comes back before it closes (or ``wait``)."""
+    import socket
+
+    with socket.create_connection(server.server_address[:2], timeout=wait) as connection:
+        connection.sendall(data)
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except TimeoutError:
+            pass
+    return received
+
+
+def test_another_host_name_is_refused_dns_rebinding(server):
+    port = server.server_address[1]
+    for host in (f"evil.example:{port}", f"evil.test:{port}", "127.0.0.1:1"):
+        status, kind, body = _request(server, "GET", "/api/model", headers={"Host": host})
+        assert status == 400 and kind == "application/json"
+        assert "is not this server's name" in json.loads(body)["error"]
+    for host in (f"127.0.0.1:{port}", f"localhost:{port}", f"LOCALHOST:{port}"):
+        assert _request(server, "GET", "/api/model", headers={"Host": host})[0] == 200
+
+
+def test_a_post_from_another_sites_page_is_refused(server):
+    port = server.server_address[1]
+    payload = json.dumps({"pixels": np.asarray(draw(1)).tolist()}).encode()
+    status, _, body = _request(server, "POST", "/predict", payload,
+                               {"Content-Type": "application/json",
+                                "Origin": "http://evil.example"})
+    assert status == 403 and "only the drawing page" in json.loads(body)["error"]
+    status, _, _ = _request(server, "POST", "/predict", payload,
+                            {"Content-Type": "application/json",
+                             "Origin": f"http://localhost:{port}"})
+    assert status == 200
+
+
+@pytest.mark.parametrize("body", [b"[" * 100_000 + b"]" * 100_000,
+                                  b'{"pixels": ' + b"9" * 5000 + b"}"])
+def test_hostile_json_gets_a_json_400(server, body):
+    status, answer = _predict(server, body)
+    assert status == 400 and "does not read" in answer["error"]
+    assert _request(server, "GET", "/api/model")[0] == 200  # still serving
+
+
+def test_only_the_usual_picture_formats_are_decoded(server):
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    status, answer = _predict(server, {"image": base64.b64encode(eps).decode()})
+    assert status == 422 and "PNG, JPEG, GIF, BMP or WebP" in answer["error"]
+    assert "BytesIO" not in answer["error"]
+    for kind in ("JPEG", "GIF", "BMP", "WEBP"):
+        encoded = io.BytesIO()
+        draw(7).convert("RGB").save(encoded, format=kind)
+        status, answer = _predict(server, {"image": base64.b64encode(encoded.getvalue())
+                                           .decode()})
+        assert status == 200, (kind, answer)
+
+
+def test_a_huge_picture_is_refused_from_its_header(server):
+    from PIL import Image
+
+    from sknn_digits.web import MAX_DRAWING_PIXELS
+
+    encoded = io.BytesIO()
+    Image.new("L", (4000, 3999), 255).save(encoded, format="PNG", optimize=True)
+    assert len(encoded.getvalue()) < MAX_BODY_BYTES  # small on the wire, 16 MP inside
+    status, answer = _predict(server, {"image": base64.b64encode(encoded.getvalue()).decode()})
+    assert status == 413 and f"{MAX_DRAWING_PIXELS / 1e6:.3g} megapixels" in answer["error"]
+
+
+def test_head_favicon_and_errors_are_as_documented(server):
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
+    connection.request("HEAD", "/")
+    response = connection.getresponse()
+    assert response.status == 200 and response.read() == b""
+    connection.close()
+    status, kind, body = _request(server, "GET", "/favicon.ico")
+    assert status == 200 and kind == "image/x-icon" and body[:4] == b"\0\0\1\0"
+    # An oversized body announced with "Expect: 100-continue" is refused, never continued.
+    reply = _raw(server, b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: %d\r\n"
+                 b"Expect: 100-continue\r\n\r\n" % (server.server_address[1], MAX_BODY_BYTES + 1),
+                 wait=3)
+    assert reply.startswith(b"HTTP/1.1 413") and b"100 Continue" not in reply
+
+
+def test_idle_and_slow_connections_are_dropped(server):
+    import socket
+    import time
+
+    from sknn_digits.web import REQUEST_TIMEOUT
+
+    start = time.monotonic()
+    with socket.create_connection(server.server_address[:2], timeout=REQUEST_TIMEOUT + 10) as idle:
+        assert idle.recv(1) == b""  # closed by the server, nothing sent
+    assert time.monotonic() - start < REQUEST_TIMEOUT + 5
+    start = time.monotonic()
+    with socket.create_connection(server.server_address[:2], timeout=REQUEST_TIMEOUT + 10) as slow:
+        try:
+            for byte in b"GET /api/model HTTP/1.1\r\nHost: 127.0.0.1\r\n":  # a byte a second
+                slow.sendall(bytes([byte]))
+                time.sleep(1)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        assert slow.recv(1) == b""
+    assert time.monotonic() - start < REQUEST_TIMEOUT + 5
+
+
+def test_a_body_shorter_than_announced_times_out_with_408(server):
+    port = server.server_address[1]
+    reply = _raw(server, b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                 b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{" % port,
+                 wait=20)
+    assert reply.startswith(b"HTTP/1.1 408") and b"did not arrive" in reply
+
+
+def test_big_drawings_under_a_memory_cap_all_get_an_answer(tmp_path):
+    """Eight clients send the largest drawings at once to a server limited to 3 GiB."""
+    import subprocess
+
+    script = tmp_path / "capped.py"
+    script.write_text(
+        "import resource, sys, threading\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))\n"
+        "from sklearn.datasets import load_digits\n"
+        "from sknn_digits import BackpropMLPClassifier\n"
+        "from sknn_digits.web import make_server\n"
+        "model = BackpropMLPClassifier(max_iter=20, random_state=0)"
+        ".fit(*load_digits(return_X_y=True))\n"
+        "server = make_server(model)\n"
+        "print(server.server_address[1], flush=True)\n"
+        "server.serve_forever()\n")
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                               env=env)
+    try:
+        port = int(process.stdout.readline())
+        from PIL import Image
+
+        from sknn_digits.web import MAX_DRAWING_PIXELS
+
+        side = int(MAX_DRAWING_PIXELS**0.5)
+        image = Image.new("L", (side, side), 255)
+        image.paste(0, (side // 3, side // 4, side // 2, 3 * side // 4))  # a thick bar
+        encoded = io.BytesIO()
+        image.save(encoded, format="PNG", optimize=True)
+        body = json.dumps({"image": base64.b64encode(encoded.getvalue()).decode()}).encode()
+
+        def send(_):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            try:
+                connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+                response = connection.getresponse()
+                return response.status, json.loads(response.read())
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(send, range(8)))
+        assert all(status in (200, 503) for status, _ in answers), answers
+        assert any(status == 200 for status, _ in answers)
+        assert process.poll() is None  # the server is alive
+    finally:
+        process.terminate()
+        process.wait(30)
