@@ -563,8 +563,11 @@ def _reading_model(args):
     """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
     if args.model is not None or args.ex4_weights is not None:
         return _given_model(args)
-    print("No --model given: training one on the bundled digits first ...", file=sys.stderr)
-    return _network(random_state=0).fit(*_load("digits"))
+    from .workflow import default_reader
+
+    print("No --model given: training the default reader on the bundled digits first "
+          "(a few seconds) ...", file=sys.stderr)
+    return default_reader()
 
 
 def run_predict(args):

@@ -340,3 +340,41 @@ def test_encoded_images_are_decoded_with_the_same_checks():
     Image.new("1", (5000, 5000), 0).save(bomb, format="PNG")
     with pytest.raises(ValueError, match="the drawing has 5000x5000 pixels"):
         decode_image(bomb.getvalue(), name="the drawing")
+
+
+def test_thin_strokes_are_widened_thick_ones_left_alone():
+    from sknn_digits.preprocessing import widen_strokes
+
+    thin = np.zeros((60, 60))
+    thin[5:55, 29:31] = 1.0  # 2 pixels wide, 50 high
+    widened = widen_strokes(thin, 0.16)
+    assert 7 <= np.count_nonzero(widened[30] > 0.5) <= 10  # about 0.16 x 50
+    thick = np.zeros((60, 60))
+    thick[5:55, 25:35] = 1.0  # 10 wide: already wider than 8
+    assert np.array_equal(widen_strokes(thick, 0.16), thick)
+    assert np.array_equal(widen_strokes(np.zeros((5, 5)), 0.16), np.zeros((5, 5)))
+
+
+def test_the_digits_layout_widens_a_thin_pen_and_stroke_none_does_not():
+    page = np.full((120, 100), 255, dtype=np.uint8)
+    page[10:110, 49:51] = 0  # a "1" drawn with a 2-pixel pen
+    widened = DigitImageTransformer(layout="digits").transform([page])
+    plain = DigitImageTransformer(layout="digits", stroke=None).transform([page])
+    assert widened.sum() > 2 * plain.sum()
+    # The course's and MNIST's layouts draw as their data were: no widening by default.
+    assert np.array_equal(DigitImageTransformer(layout="ex4").transform([page]),
+                          DigitImageTransformer(layout="ex4", stroke=None).transform([page]))
+
+
+def test_slanted_digits_lean_the_way_asked():
+    from sknn_digits.preprocessing import slant_digits
+
+    bar = np.zeros((1, 64))
+    bar[0, 3::8] = 16  # a vertical bar in column 3, top to bottom
+    right, left = slant_digits(bar, (20, -20)).reshape(2, 8, 8)
+    columns = np.arange(8)
+    top_right = (right[0] * columns).sum() / right[0].sum()
+    bottom_right = (right[-1] * columns).sum() / right[-1].sum()
+    assert top_right > bottom_right  # leaning right: the top further right
+    top_left = (left[0] * columns).sum() / left[0].sum()
+    assert top_left < (left[-1] * columns).sum() / left[-1].sum()

@@ -230,9 +230,16 @@ def test_the_page_in_a_browser(server, tmp_path):
             page = browser.new_page(viewport={"width": 900, "height": 700})
             page.on("request", lambda r: r.url.startswith(f"http://{host}:{port}/")
                     or external.append(r.url))
+            failed = []  # the favicon included: every request the page makes is answered
+            page.on("response", lambda r: r.status >= 400 and failed.append((r.url, r.status)))
             page.goto(f"http://{host}:{port}/")
             page.wait_for_selector("body[data-ready=true]")
             assert page.text_content("#prediction") == "–"
+            # The hidden units' grid is explained on the page, in words anyone can read.
+            note = page.locator("#hidden-note")
+            sync_api.expect(note).to_be_visible()
+            assert "Each square is one hidden unit" in note.text_content()
+            assert "white near 1, black near 0" in note.text_content()
             for digit in (7, 0):
                 _draw_with_the_mouse(page, digit)
                 shown, probabilities = _shown(page, sync_api.expect)
@@ -256,9 +263,11 @@ def test_the_page_in_a_browser(server, tmp_path):
             # A phone-sized screen: nothing wider than the screen.
             page.set_viewport_size({"width": 360, "height": 740})
             assert page.evaluate("document.documentElement.scrollWidth") <= 360
+            page.goto(f"http://{host}:{port}/favicon.ico")  # what a browser asks for anyway
         finally:
             browser.close()
     assert external == []  # nothing loaded from anywhere else
+    assert failed == []
 
 
 def test_a_server_without_its_model_yet_answers_503(model):

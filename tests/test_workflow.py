@@ -126,3 +126,47 @@ def test_losing_every_worker_mid_fit_is_one_clear_error():
         with observing(KillWorkers()), pytest.raises(ConnectionError,
                                                      match="lost the fit's data mid-fit"):
             BackpropMLPClassifier(max_iter=50).fit(X_dask, y_dask)
+
+
+def _drawn_variations():
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("PIL")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+    from drawn_variations import drawings
+
+    return drawings()
+
+
+def _read_share(reader, layout):
+    from collections import defaultdict
+
+    from sklearn.pipeline import make_pipeline
+
+    from sknn_digits.preprocessing import DigitImageTransformer
+
+    drawn = _drawn_variations()
+    predicted = make_pipeline(DigitImageTransformer(layout=layout), reader).predict(
+        [np.asarray(image) for *_, image in drawn])
+    right = defaultdict(list)
+    for (_, variation, digit, _), guess in zip(drawn, predicted):
+        right[variation].append(guess == digit)
+    return np.mean(predicted == [digit for _, _, digit, _ in drawn]), {
+        variation: np.mean(hits) for variation, hits in right.items()}
+
+
+def test_the_default_reader_reads_digits_as_people_draw_them():
+    """At least 95 % of 140 drawings: two hands, thin to thick pens, small, large, slanted."""
+    from sknn_digits.workflow import default_reader
+
+    share, per_variation = _read_share(default_reader(), "digits")
+    assert share >= 0.95, per_variation
+    assert min(per_variation.values()) >= 0.85, per_variation
+
+
+def test_the_course_weights_read_the_same_drawings(course_weights_file):
+    from sknn_digits.datasets import load_ex4_model
+
+    share, per_variation = _read_share(load_ex4_model(course_weights_file), "ex4")
+    assert share >= 0.9, per_variation

@@ -203,6 +203,8 @@ fetch("/api/model")
       canvas.setAttribute("aria-label", `Activations of hidden layer ${index + 1} (${size} units)`);
       return canvas;
     }));
+    document.getElementById("hidden-note").hidden = sizes.length === 0;
+    document.getElementById("hidden-title").hidden = sizes.length === 0;
     clearPad();
     document.body.dataset.ready = "true";
   })
