@@ -222,12 +222,19 @@ def labels_to_indicators(y, num_labels):
     if y.ndim != 1:
         raise ValueError(f"y must have shape (m,) or (m, 1), got {y.shape}.")
     allowed = np.arange(1, num_labels + 1)
-    if not np.isin(y, allowed).all():
+    # Called on every evaluation by an optimiser: a few cheap passes over y,
+    # the set difference only for the error message.
+    numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
+    if not (numeric and y.size and np.all((y >= 1) & (y <= num_labels) & (y == np.floor(y)))):
+        if y.size == 0:
+            return np.zeros((0, num_labels))
         raise ValueError(
             f"y must hold the course's integer labels 1..{num_labels}; found "
             f"{np.setdiff1d(y, allowed)[:10]}."
         )
-    return (y[:, None] == allowed).astype(np.float64)
+    indicators = np.zeros((y.shape[0], num_labels))
+    indicators[np.arange(y.shape[0]), y.astype(np.intp) - 1] = 1.0
+    return indicators
 
 
 def nn_cost_function(
@@ -267,10 +274,12 @@ def nn_cost_function(
     >>> round(J, 6)   # two units, each log(2)
     1.386294
     """
-    # An optimiser calls this hundreds of times with the same X and y: the
-    # finiteness scan of X is paid only when the result shows it is needed,
-    # and the activation-sized buffers are kept per thread between calls.
-    X = check_array(X, dtype=np.float64, input_name="X", ensure_all_finite=False)
+    # An optimiser calls this hundreds of times with the same X and y: X that
+    # is already a 2-D float64 array is taken as it is, the finiteness scan of
+    # X is paid only when the result shows it is needed, and the
+    # activation-sized buffers are kept per thread between calls.
+    if not (type(X) is np.ndarray and X.dtype == np.float64 and X.ndim == 2 and X.size):
+        X = check_array(X, dtype=np.float64, input_name="X", ensure_all_finite=False)
     Y = labels_to_indicators(y, num_labels)
     if X.shape != (Y.shape[0], input_layer_size):
         raise ValueError(

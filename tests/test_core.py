@@ -240,3 +240,48 @@ def test_workspace_reuse_gives_identical_results():
 def test_fast_hidden_sigmoid_agrees_with_exact_sigmoid():
     z = np.linspace(-50, 50, 1001)
     np.testing.assert_allclose(ACTIVATIONS["logistic"].g(z.copy()), sigmoid(z), atol=2e-16)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_fused_numpy_evaluation_matches_the_equations(activation, output, weighted):
+    """Cost and gradient against a plain, independent forward pass and finite differences."""
+    from scipy.special import expit, log_softmax, softmax
+
+    from sknn_digits.core import Network
+
+    rng = np.random.default_rng(3)
+    sizes = (6, 5, 4, 3)
+    network = Network(sizes, activation, output)
+    X = rng.normal(size=(40, 6))
+    Y = np.eye(3)[rng.integers(0, 3, 40)]
+    w = rng.random(40) + 0.5 if weighted else None
+    params = rng.normal(size=network.n_params)
+    g = {"logistic": expit, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0),
+         "identity": lambda z: z}[activation]
+
+    def reference(p):
+        coefs, intercepts = network.unpack(p)
+        a = X
+        for W, b in zip(coefs[:-1], intercepts[:-1]):
+            a = g(a @ W + b)
+        z = a @ coefs[-1] + intercepts[-1]
+        if output == "logistic":  # -y log g(z) - (1 - y) log(1 - g(z)), in a stable form
+            losses = (Y * np.logaddexp(0, -z) + (1 - Y) * np.logaddexp(0, z)).sum(axis=1)
+        else:
+            losses = -(Y * log_softmax(z, axis=1)).sum(axis=1)
+            assert np.allclose(softmax(z, axis=1).sum(axis=1), 1)
+        weights = np.ones(40) if w is None else w
+        return (weights @ losses + 0.7 / 2 * sum((W * W).sum() for W in coefs)) / weights.sum()
+
+    J, grad = network.loss_gradient(params, X, Y, w, alpha=0.7)
+    assert J == pytest.approx(reference(params), rel=1e-12)
+    step = 1e-6
+    numerical = np.array([(reference(params + step * e) - reference(params - step * e)) / (2 * step)
+                          for e in np.eye(network.n_params)])
+    mask = np.ones(network.n_params, bool) if activation != "relu" else np.abs(numerical) > 0
+    np.testing.assert_allclose(grad[mask], numerical[mask], rtol=1e-5, atol=1e-8)
+    # Called again (reused buffers), the answer is the same.
+    J2, grad2 = network.loss_gradient(params, X, Y, w, alpha=0.7)
+    assert J2 == J and np.array_equal(grad2, grad)
