@@ -21,9 +21,8 @@ import sys
 from math import radians, tan
 from pathlib import Path
 
-from PIL import Image, ImageDraw
-
 from draw_digits import STROKES, arc
+from PIL import Image, ImageDraw
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "drawn_variations"

@@ -22,6 +22,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+
 def validate_params(estimator):
     """Check ``estimator``'s parameters against its constraints (scikit-learn's own check)."""
     estimator._validate_params()

@@ -25,10 +25,10 @@ from typing import NamedTuple
 import numpy as np
 import scipy.optimize
 
+from ._memory import check_memory, format_bytes
 from ._observers import EarlyStopping, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
-from ._memory import check_memory, format_bytes
 from ._warnings import warn
 from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
 

@@ -449,8 +449,8 @@ class DrawingServer:
 
     def __init__(self, reader, host="127.0.0.1", port=0):
         try:
-            import uvicorn  # noqa: F401 - fail before binding when the extra is missing
             import starlette  # noqa: F401
+            import uvicorn  # noqa: F401 - fail before binding when the extra is missing
         except ImportError:
             raise ImportError(EXTRA) from None
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -1,13 +1,12 @@
 """Tests of sknn_digits._training: the objective and the solver driver."""
 
 import numpy as np
+import pytest
 
 from sknn_digits._observers import Observer
 from sknn_digits._training import Objective, Problem, minimize
 from sknn_digits.core import Network
 from sknn_digits.initialization import initial_params
-
-import pytest
 
 
 def test_objective_remembers_its_last_point():

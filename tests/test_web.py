@@ -16,8 +16,8 @@ import pytest
 from sklearn.datasets import load_digits
 
 from sknn_digits import BackpropMLPClassifier
-from sknn_digits.workflow import default_pipeline
 from sknn_digits.web import MAX_BODY_BYTES, make_server
+from sknn_digits.workflow import default_pipeline
 
 pytest.importorskip("PIL")  # draw_digits draws with Pillow
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
