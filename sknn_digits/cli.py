@@ -98,7 +98,8 @@ def _candidates(text):
 def _add_data(parser):
     parser.add_argument(
         "--data", default="digits",
-        help="'digits' (scikit-learn's bundled 8x8 digits), a course .mat file "
+        help="'digits' (scikit-learn's bundled 8x8 digits), 'mnist' (downloaded once from "
+             "openml.org, then cached by scikit-learn), a course .mat file "
              "(ex4data1.mat), an .npz (arrays X, y) or .csv (label last) file, or a folder "
              "of .npy chunks (X_0.npy, y_0.npy, X_1.npy, ...) read lazily on a cluster",
     )

@@ -33,6 +33,7 @@ __all__ = [
     "load_ex4_model",
     "load_ex4_weights",
     "load_data",
+    "load_mnist",
 ]
 
 #: What each output unit of the course's network means: unit 10 is digit 0.
@@ -179,10 +180,11 @@ def load_ex4_model(path):
 
 
 def load_data(source, label_column=None):
-    """``X, y`` from the command line's ``--data``: ``"digits"``, a file or a folder of chunks.
+    """``X, y`` from the command line's ``--data``: ``"digits"``, ``"mnist"``, a file or a folder.
 
-    ``"digits"`` is scikit-learn's bundled 8x8 digits; a folder is read by
-    :func:`load_chunks` (dask arrays), a file by :func:`load_dataset`.
+    ``"digits"`` is scikit-learn's bundled 8x8 digits, ``"mnist"`` MNIST
+    (:func:`load_mnist`); a folder is read by :func:`load_chunks` (dask
+    arrays), a file by :func:`load_dataset`.
 
     Examples
     --------
@@ -195,16 +197,60 @@ def load_data(source, label_column=None):
 
     if source == "digits":
         return load_digits(return_X_y=True)
+    if source == "mnist":
+        return load_mnist()
     if not Path(source).exists():
         raise FileNotFoundError(f"No such file or folder: '{source}'. The data are 'digits' "
-                                "(scikit-learn's bundled digits), a course .mat file, an .npz "
-                                "or .csv file, or a folder of .npy chunks.")
+                                "(scikit-learn's bundled digits), 'mnist', a course .mat "
+                                "file, an .npz or .csv file, or a folder of .npy chunks.")
     if Path(source).is_dir():
         if label_column is not None:
             raise ValueError(f"'{source}': a label column is chosen in CSV files only; a "
                              "folder of chunks holds its labels in y<name>.npy files.")
         return load_chunks(source)
     return load_dataset(source, label_column)
+
+
+def load_mnist(data_home=None):
+    """MNIST's 70,000 digits, 28x28 row by row, from OpenML through scikit-learn.
+
+    The first call downloads them (about 15 MB) with
+    :func:`sklearn.datasets.fetch_openml`, which caches them in
+    ``data_home`` (by default ``~/scikit_learn_data``); later calls read the
+    cache and need no network.  The first 60,000 rows are MNIST's training
+    set, the last 10,000 its test set.
+
+    Parameters
+    ----------
+    data_home : str or Path, optional
+        scikit-learn's data folder.
+
+    Returns
+    -------
+    X : ndarray of shape (70000, 784)
+        Grey levels 0..255 (the ``mnist`` layout times 255).
+    y : ndarray of shape (70000,)
+        Digits 0..9.
+
+    Raises
+    ------
+    OSError
+        When MNIST is not cached and openml.org cannot be reached.
+    """
+    from urllib.error import URLError
+
+    from sklearn.datasets import fetch_openml, get_data_home
+
+    try:  # liac-arff: no pandas needed, and pandas 3 reads MNIST's class names as numbers,
+        # which scikit-learn's pandas parser does not expect
+        X, y = fetch_openml("mnist_784", version=1, as_frame=False, return_X_y=True,
+                            data_home=None if data_home is None else str(data_home),
+                            parser="liac-arff")
+    except (URLError, OSError) as error:
+        raise OSError(f"MNIST is downloaded from openml.org the first time and then cached in "
+                      f"'{get_data_home(data_home)}'; it is not cached there and openml.org "
+                      f"could not be reached ({error}). Use --data digits, or a file.") from None
+    return np.asarray(X, dtype=np.float64), np.asarray(y).astype(np.int64)
 
 
 def load_dataset(path, label_column=None):

@@ -313,3 +313,90 @@ def test_chunk_files_must_be_regular_and_whole(tmp_path):
     with pytest.raises(ValueError, match=r"X_1.npy' is truncated or damaged: its header "
                                          r"declares 64 bytes of data, the file holds 54"):
         load_chunks(folder)
+
+
+def _openml_cache(data_home, rows):
+    """MNIST as OpenML serves it, in the layout of scikit-learn's cache, for ``rows``.
+
+    The four JSON answers (the name search, the description, the features
+    and the qualities) and the ARFF file, each gzipped under the URL's path.
+    """
+    import gzip
+    import hashlib
+    import json
+
+    root = data_home / "openml" / "openml.org"
+    file_id, data_id = 52667, 554
+    arff = ["@RELATION mnist_784", ""]
+    arff += [f"@ATTRIBUTE pixel{i} NUMERIC" for i in range(1, 785)]
+    arff += ["@ATTRIBUTE class {0,1,2,3,4,5,6,7,8,9}", "", "@DATA"]
+    arff += [",".join(str(v) for v in pixels) + f",{label}" for pixels, label in rows]
+    arff = ("\n".join(arff) + "\n").encode()
+    features = [{"index": str(i - 1), "name": f"pixel{i}", "data_type": "numeric",
+                 "is_target": "false", "is_ignore": "false", "is_row_identifier": "false",
+                 "number_of_missing_values": "0"} for i in range(1, 785)]
+    features.append({"index": "784", "name": "class", "data_type": "nominal",
+                     "nominal_value": [str(d) for d in range(10)], "is_target": "true",
+                     "is_ignore": "false", "is_row_identifier": "false",
+                     "number_of_missing_values": "0"})
+    answers = {
+        "api/v1/json/data/list/data_name/mnist_784/limit/2/data_version/1":
+            {"data": {"dataset": [{"did": data_id, "name": "mnist_784", "version": 1,
+                                   "status": "active", "format": "ARFF"}]}},
+        f"api/v1/json/data/{data_id}":
+            {"data_set_description": {
+                "id": str(data_id), "name": "mnist_784", "version": "1", "format": "ARFF",
+                "status": "active", "file_id": str(file_id), "description": "MNIST (test copy)",
+                "default_target_attribute": "class",
+                "url": f"https://api.openml.org/data/v1/download/{file_id}",
+                "md5_checksum": hashlib.md5(arff).hexdigest()}},
+        f"api/v1/json/data/features/{data_id}": {"data_features": {"feature": features}},
+        f"api/v1/json/data/qualities/{data_id}":
+            {"data_qualities": {"quality": [
+                {"name": "NumberOfInstances", "value": f"{len(rows)}.0"},
+                {"name": "NumberOfFeatures", "value": "785.0"}]}},
+    }
+    for path, answer in answers.items():
+        target = root / f"{path}.gz"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(gzip.compress(json.dumps(answer).encode()))
+    target = root / f"data/v1/download/{file_id}.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(gzip.compress(arff))
+
+
+def test_mnist_is_read_from_scikit_learns_openml_cache(tmp_path, monkeypatch):
+    """No network: a cache written here in OpenML's layout is what fetch_openml reads."""
+    import urllib.request
+
+    from sknn_digits.datasets import load_mnist
+
+    def offline(*args, **kwargs):
+        raise AssertionError("the network was used")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    rng = np.random.default_rng(0)
+    rows = [(rng.integers(0, 256, 784), label) for label in (5, 0, 4)]
+    _openml_cache(tmp_path, rows)
+    X, y = load_mnist(data_home=tmp_path)
+    assert X.shape == (3, 784) and X.dtype == np.float64
+    assert np.array_equal(X, np.array([pixels for pixels, _ in rows]))
+    assert y.tolist() == [5, 0, 4]
+
+
+def test_mnist_without_its_cache_or_network_is_one_clear_error(tmp_path, monkeypatch):
+    import urllib.error
+    import urllib.request
+    import warnings
+
+    from sknn_digits.datasets import load_mnist
+
+    def unreachable(*args, **kwargs):
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(urllib.request, "urlopen", unreachable)
+    with warnings.catch_warnings():  # scikit-learn warns at each of its retries
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.raises(OSError, match=r"not cached there and openml.org could not be "
+                                          r"reached"):
+            load_mnist(data_home=tmp_path)
