@@ -225,7 +225,8 @@ def build_parser():
 def _add_reading_model(parser):
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--model", type=Path,
-                        help="a saved model (default: train one on the bundled digits)")
+                        help="a saved model (default: the default reader, trained in a few "
+                             "seconds on the bundled digits and their slanted copies)")
     source.add_argument("--ex4-weights", type=Path, help="the course's ex4weights.mat")
 
 
