@@ -52,6 +52,7 @@ requests; at most :data:`MAX_CONNECTIONS` connections are served at once
 
 import base64
 import binascii
+import ipaddress
 import json
 import os
 import socket
@@ -263,31 +264,46 @@ class _Guard:
 
     A page on another site cannot use the server through the user's browser:
     its requests carry that site's name as ``Host`` (DNS rebinding) or its
-    own ``Origin``.
+    own ``Origin``.  A server bound to every address (``--host 0.0.0.0``)
+    also accepts any IP address with its port: DNS rebinding needs a name,
+    and the machine's addresses on the network are not known in advance.
     """
 
-    def __init__(self, app, hosts, origins):
-        self.app, self.hosts, self.origins = app, hosts, origins
+    def __init__(self, app, hosts, origins, port=None):
+        self.app, self.hosts, self.origins, self.port = app, hosts, origins, port
+
+    def _allowed(self, value, allowed):
+        value = value.lower()
+        if value in allowed:
+            return True
+        if self.port is None:
+            return False
+        address, _, port = value.removeprefix("http://").rpartition(":")
+        try:
+            ipaddress.ip_address(address.strip("[]"))
+        except ValueError:
+            return False
+        return port == str(self.port)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host", "")
-        if host.lower() not in self.hosts:
+        if not self._allowed(host, self.hosts):
             response = _error(HTTPStatus.BAD_REQUEST, f"Host {host!r} is not this server's "
                               "name; open the page at the address sknn-digits draw printed.")
             return await response(scope, receive, send)
         origin = headers.get("origin")
         if scope["method"] not in ("GET", "HEAD") and origin is not None \
-                and origin.lower() not in self.origins:
+                and not (origin.startswith("http://") and self._allowed(origin, self.origins)):
             response = _error(HTTPStatus.FORBIDDEN, f"requests from {origin} are not answered: "
                               "only the drawing page itself may send drawings.")
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 
 
-def make_app(state, hosts, origins):
+def make_app(state, hosts, origins, any_address_port=None):
     """The page's Starlette application.
 
     Parameters
@@ -299,6 +315,9 @@ def make_app(state, hosts, origins):
         The ``Host`` header values accepted (lower case, with the port).
     origins : set of str
         The ``Origin`` values accepted on ``POST`` (lower case).
+    any_address_port : int, optional
+        For a server bound to every address: its port, with which any IP
+        address is accepted as ``Host`` and ``Origin`` too.
     """
     import anyio
     from starlette.applications import Starlette
@@ -395,7 +414,8 @@ def make_app(state, hosts, origins):
     routes += [Route("/api/model", model, methods=["GET"]),
                Route("/predict", predict, methods=["POST"])]
     return Starlette(routes=routes,
-                     middleware=[Middleware(_Guard, hosts=hosts, origins=origins)],
+                     middleware=[Middleware(_Guard, hosts=hosts, origins=origins,
+                                            port=any_address_port)],
                      exception_handlers={RequestError: refused, HTTPException: http_error,
                                          Exception: failure})
 
@@ -427,6 +447,14 @@ def _protocol():
                 self.transport.close()  # no new request since the deadline was set
 
     return Protocol
+
+
+def _is_ip(text):
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _names(host, port):
@@ -465,7 +493,9 @@ class DrawingServer:
         self.server_address = self.socket.getsockname()
         self.reader = reader
         hosts, origins = _names(host, self.server_address[1])
-        self.app = make_app(self, hosts, origins)
+        everywhere = ipaddress.ip_address(host).is_unspecified if _is_ip(host) else False
+        self.app = make_app(self, hosts, origins,
+                            self.server_address[1] if everywhere else None)
         self._uvicorn, self._stopped = None, threading.Event()
 
     def serve_forever(self):

@@ -479,3 +479,29 @@ def test_big_drawings_under_a_memory_cap_all_get_an_answer(tmp_path):
     finally:
         process.terminate()
         process.wait(30)
+
+
+def test_a_server_on_every_address_accepts_ip_hosts_but_not_names(model):
+    server = make_server(model, "0.0.0.0", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    try:
+        for host, status in ((f"192.168.1.20:{port}", 200), (f"127.0.0.1:{port}", 200),
+                             (f"[fe80::1]:{port}", 200), (f"evil.example:{port}", 400),
+                             (f"192.168.1.20:{port + 1}", 400)):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("GET", "/api/model", headers={"Host": host})
+            assert connection.getresponse().status == status, host
+            connection.close()
+        payload = json.dumps({"pixels": np.asarray(draw(1)).tolist()}).encode()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("POST", "/predict", payload,
+                           {"Content-Type": "application/json",
+                            "Host": f"192.168.1.20:{port}",
+                            "Origin": f"http://192.168.1.20:{port}"})
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
