@@ -615,7 +615,7 @@ def _compute_dtype(X):
     return X.dtype if X.dtype in (np.float32, np.float64) else np.dtype(np.float64)
 
 
-def _backward(delta, activations, coefs, activation, workspace=None):
+def _backward(delta, activations, coefs, activation):
     """Walk the output error ``delta_L`` down the layers, top to bottom.
 
     Yields ``(layer, a_l, delta_{l+1}, back)`` for each layer ``l``, where
@@ -624,21 +624,15 @@ def _backward(delta, activations, coefs, activation, workspace=None):
     gradient of layer ``l`` is ``a_l^T delta_{l+1}`` and ``sum_i delta_{l+1}``.
     """
     g_prime = ACTIVATIONS[activation].g_prime
-    numpy = isinstance(delta, np.ndarray)
     for layer in range(len(coefs) - 1, -1, -1):
         a = activations[layer]
         if layer == 0:
             yield layer, a, delta, None
             return
-        if numpy:
-            back = np.matmul(delta, coefs[layer].T,
-                             out=_scratch(workspace, ("back", layer), a.shape, a.dtype))
-        else:
-            back = delta @ coefs[layer].T
+        back = delta @ coefs[layer].T
         yield layer, a, delta, back
         delta = back  # delta_l = (delta_{l+1} W_l^T) * g'(a_l), in place
-        delta *= (g_prime(a, out=_scratch(workspace, ("g'", layer), a.shape, a.dtype))
-                  if numpy else g_prime(a))
+        delta *= g_prime(a)
 
 
 def _layer_gradient(a, delta):
@@ -861,16 +855,15 @@ class Network:
         grad : ndarray of shape (n_params,)
             A new array each call, laid out like ``params``.
         """
-        numpy = namespace(X) is np
-        if numpy:
+        if namespace(X) is np:
             return _numpy_loss_gradient(self, params, X, Y, sample_weight, normaliser, alpha)
-        workspace = None
+        # Other namespaces (torch, cupy, array-api-strict): the equations as written.
         coefs, intercepts = self.unpack(params, like=X)
         w, m = _sample_scale(X, sample_weight, normaliser)
         out = OUTPUTS[self.output]
 
         # Forward pass.
-        activations, z_out = forward(X, coefs, intercepts, self.activation, workspace)
+        activations, z_out = forward(X, coefs, intercepts, self.activation)
 
         # Cost: weighted data term + penalty on the weights (not the biases).
         J = float(namespace(w).reshape(w, (-1,)) @ out.loss(z_out, Y))
@@ -881,8 +874,7 @@ class Network:
         delta -= Y
         delta *= w
         grad_coefs, grad_intercepts = [None] * len(coefs), [None] * len(coefs)
-        for layer, a, delta, _ in _backward(delta, activations, coefs, self.activation,
-                                            workspace):
+        for layer, a, delta, _ in _backward(delta, activations, coefs, self.activation):
             grad_W, grad_intercepts[layer] = _layer_gradient(a, delta)  # BP3, BP4
             grad_W += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
             grad_coefs[layer] = grad_W
@@ -970,11 +962,10 @@ def _logistic_output(z, Y, scale, ws):
     np.exp(e, out=e)
     np.maximum(z, 0.0, out=u)
     u += np.log1p(e, out=_scratch(ws, "out v", z.shape, z.dtype))
-    if scale is None:
-        J = float(u.sum()) - float(np.vdot(Y, z))
-    else:
-        u -= np.multiply(Y, z, out=_scratch(ws, "out v", z.shape, z.dtype))
-        J = float(np.vdot(scale, u.sum(axis=1)))
+    # Each term softplus(z) - y z before any sum: the two sums apart are large and
+    # nearly equal, and their difference would lose J's digits (most in float32).
+    u -= np.multiply(Y, z, out=_scratch(ws, "out v", z.shape, z.dtype))
+    J = float(u.sum()) if scale is None else float(np.vdot(scale, u.sum(axis=1)))
     delta = _scratch(ws, "delta out", z.shape, z.dtype)
     np.add(e, 1.0, out=u)
     np.divide(1.0, u, out=delta)                                 # g(z) where z >= 0

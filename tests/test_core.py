@@ -285,3 +285,23 @@ def test_the_fused_numpy_evaluation_matches_the_equations(activation, output, we
     # Called again (reused buffers), the answer is the same.
     J2, grad2 = network.loss_gradient(params, X, Y, w, alpha=0.7)
     assert J2 == J and np.array_equal(grad2, grad)
+
+
+def test_float32_cost_of_a_confident_network_keeps_its_digits():
+    """Large, right-signed outputs: J is small while sum(softplus) and sum(y z) are large.
+
+    Summing those two apart and subtracting lost J's digits in float32; the
+    terms are formed before any sum.
+    """
+    from sknn_digits.core import Network
+
+    rng = np.random.default_rng(0)
+    network = Network((5, 8, 4), "identity", "logistic")
+    X = rng.normal(size=(2000, 5))
+    params = 15 * rng.normal(size=network.n_params)
+    z = network.decision(params, X)
+    Y = (z > 0).astype(np.float64)  # every unit right: a confident, well-fit network
+    J64, _ = network.loss_gradient(params, X, Y)
+    J32, _ = network.loss_gradient(params, X.astype(np.float32), Y.astype(np.float32))
+    assert J64 < 0.05
+    assert J32 == pytest.approx(J64, rel=1e-3)
