@@ -18,6 +18,7 @@ from .core import OUTPUTS, namespace, true_labels
 
 __all__ = [
     "EarlyStopping",
+    "LossPlateau",
     "Observer",
     "Progress",
     "SklearnCallbacks",
@@ -43,9 +44,13 @@ class Step(NamedTuple):
 class Observer:
     """Sees a fit's iterations: ``start`` once, ``step`` after each, ``close`` at the end.
 
-    ``step`` returns True to ask the solver to stop (TNC cannot be stopped).
-    The parameter vectors it is shown belong to the solver: copy to keep them.
+    ``step`` returns True to ask the solver to stop (TNC cannot be stopped);
+    :attr:`reason` then says why, as the fit's ``solver_message_``.  The
+    parameter vectors it is shown belong to the solver: copy to keep them.
     """
+
+    #: Why this observer stopped a fit.
+    reason = "an observer asked the solver to stop"
 
     def start(self, params, loss):
         """The starting weights and ``J`` there."""
@@ -130,6 +135,35 @@ class Progress(Observer):
         self.count = 0
 
 
+class LossPlateau(Observer):
+    """Says to stop once ``J`` has not fallen by ``tol`` for more than ``patience`` iterations.
+
+    ``MLPClassifier``'s rule for its stochastic solvers, here for the
+    deterministic ones.  ``J`` is a mean over samples of the output units'
+    cross-entropies, in nats per sample whatever the network's shape or the
+    scale of its weights.  While it falls by less than ``tol`` an
+    iteration, the training data's average log-likelihood (and so the
+    model's probabilities, on average) changes by less than a fraction
+    ``tol`` per iteration.  The gradient test (``gtol``) alone measures the
+    weights' scale instead, and on the course's sigmoid outputs it goes on
+    for hundreds of iterations after the held-out accuracy has settled:
+    ``J`` falls along flat directions that no longer change a prediction.
+    """
+
+    def __init__(self, tol, patience):
+        self.tol, self.patience = tol, patience
+        self.reason = f"J did not fall by tol={tol:g} for more than {patience} iterations"
+        self.best, self.stale = np.inf, 0
+
+    def start(self, params, loss):
+        self.best, self.stale = loss, 0
+
+    def step(self, step):
+        self.stale = 0 if step.loss < self.best - self.tol else self.stale + 1
+        self.best = min(self.best, step.loss)
+        return self.stale > self.patience
+
+
 class EarlyStopping(Observer):
     """Scores held-out data after each iteration, says when to stop, keeps the best weights.
 
@@ -139,6 +173,8 @@ class EarlyStopping(Observer):
     """
 
     def __init__(self, validation, network, multilabel, patience, tol, previous=None):
+        self.reason = (f"the validation score did not improve by tol={tol:g} for more "
+                       f"than {patience} iterations")
         self.X_val, Y_val, self.w_val = validation
         self.truth = true_labels(Y_val, multilabel)
         self.network, self.multilabel = network, multilabel

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.optimize
 
 from ._memory import check_memory, format_bytes
-from ._observers import EarlyStopping, Observer, Step, observing, watchers
+from ._observers import EarlyStopping, LossPlateau, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
 from ._warnings import warn
@@ -196,15 +196,16 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
     """Minimise ``objective`` from ``x0`` with ``scipy.optimize.minimize(method=solver)``.
 
     Records ``J`` after each iteration and shows every observer each step;
-    stops when one asks to (except TNC), or after ``max_fun`` evaluations
-    (solvers without their own ``maxfun`` are stopped at the end of the
-    iteration that reaches it).
+    stops when one asks to (except TNC; the result's message is then that
+    observer's ``reason``), or after ``max_fun`` evaluations (solvers without
+    their own ``maxfun`` are stopped at the end of the iteration that
+    reaches it).
     """
     x0 = np.asarray(x0, dtype=np.float64)
     initial_loss = objective(x0)[0]
     for observer in observers:
         observer.start(x0, initial_loss)
-    loss_curve = []
+    loss_curve, stopped_by = [], []
 
     def callback(xk):
         J = objective(xk)[0]  # remembered: xk was just evaluated
@@ -212,6 +213,7 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
         step = Step(len(loss_curve), xk, J)
         stop = [observer.step(step) for observer in observers]  # every observer sees it
         if solver != "TNC" and (any(stop) or objective.n_evaluations >= max_fun):
+            stopped_by.extend(o for o, asked in zip(observers, stop) if asked)
             raise StopIteration  # scipy ends the solve and returns xk
 
     result = scipy.optimize.minimize(
@@ -228,8 +230,9 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
             limit = "max_fun"
         elif len(loss_curve) >= max_iter or (solver == "TNC" and result.nfev >= max_iter):
             limit = "max_iter"
+    message = stopped_by[0].reason if stopped_by and not limit else str(result.message)
     return Result(result.x, J, initial_loss, loss_curve, len(loss_curve),
-                  objective.n_evaluations, str(result.message), limit)
+                  objective.n_evaluations, message, limit)
 
 
 class Settings(NamedTuple):
@@ -303,14 +306,16 @@ def train(problem, x0, settings, objective=Objective, *, warm=False, previous_sc
     :func:`~sknn_digits._observers.observing`.
     """
     objective.refuse(settings)
-    stopper = None
-    if settings.early_stopping:
+    stopper = plateau = None
+    if settings.early_stopping:  # the validation score decides when to stop
         problem, validation = validation_split(problem, settings.validation_fraction,
                                                settings.random_state)
         stopper = EarlyStopping(validation, problem.network, problem.multilabel,
                                 settings.n_iter_no_change,
                                 1e-4 if settings.tol is None else settings.tol,
                                 previous_scores if warm else None)
+    elif settings.tol is not None:  # J does
+        plateau = LossPlateau(settings.tol, settings.n_iter_no_change)
     objective = objective(problem)
     try:
         with objective.threads(settings.n_threads):
@@ -322,7 +327,7 @@ def train(problem, x0, settings, objective=Objective, *, warm=False, previous_sc
             result = minimize(objective, x0, settings.solver, max_iter=settings.max_iter,
                               max_fun=settings.max_fun, tol=settings.tol,
                               observers=watchers(settings.verbose,
-                                                 [*([stopper] if stopper else []), *observers]))
+                                                 [*filter(None, (stopper, plateau)), *observers]))
             params, loss = result.params, result.loss
             if stopper is not None and stopper.best_params is not None:
                 params, loss = stopper.best_params, objective(stopper.best_params)[0]

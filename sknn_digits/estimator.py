@@ -85,10 +85,23 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         without a limit of their own stop at the end of the iteration that
         reaches it.
     tol : float or None, default=1e-4
-        The solver stops when the gradient is this small (L-BFGS-B's ``gtol``,
-        as ``MLPClassifier`` uses its ``tol``; the step size for Newton-CG);
-        ``None`` keeps the solver's own defaults.  Also early stopping's least
-        improvement (1e-4 when None).
+        Convergence, by whichever of two tests passes first.  The gradient
+        test: the solver stops when the gradient is this small (L-BFGS-B's
+        ``gtol``, as ``MLPClassifier`` uses its ``tol``; the step size for
+        Newton-CG).  The cost test: the fit stops when ``J`` has not fallen
+        by ``tol`` for more than ``n_iter_no_change`` iterations
+        (``MLPClassifier``'s rule for its stochastic solvers).  ``J`` is a
+        mean over samples of the output units' cross-entropies (summed over
+        the course's sigmoid units), in nats per sample, so the cost test
+        reads the same whatever the network's shape and the scale of its
+        weights: while ``J`` falls by less than ``tol``, the model's
+        probabilities of the training labels change, on average, by less
+        than a fraction ``tol`` per iteration.  The course's sigmoid
+        outputs meet the gradient test hundreds of iterations after their
+        held-out accuracy has settled, the cost test soon after.
+        ``None`` keeps the solver's own defaults and no cost test.  With
+        early stopping the validation score replaces the cost test, and
+        ``tol`` is its least improvement (1e-4 when None).
     init_epsilon : float or "auto", default=0.12
         Initial weights are uniform in ``[-init_epsilon, init_epsilon]``;
         ``"auto"`` uses ``sqrt(6) / sqrt(L_in + L_out)`` per layer.
@@ -116,7 +129,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     validation_fraction : float, default=0.1
         Share of the training data held out for early stopping.
     n_iter_no_change : int or np.inf, default=10
-        Iterations without improvement before early stopping.
+        Iterations without improvement by ``tol`` (of ``J``, or with early
+        stopping of the validation score) before the fit stops; ``np.inf``
+        turns the cost test off and leaves the gradient test alone.
 
     Attributes
     ----------

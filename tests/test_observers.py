@@ -3,7 +3,7 @@
 import numpy as np
 
 from sknn_digits import BackpropMLPClassifier
-from sknn_digits._observers import EarlyStopping, Observer, Step, observing
+from sknn_digits._observers import EarlyStopping, LossPlateau, Observer, Step, observing
 from sknn_digits.core import Network
 
 
@@ -60,3 +60,22 @@ def test_progress_writes_every_nth_line_off_a_terminal():
     progress.close()
     assert stream.getvalue().splitlines() == [str(Step(3, None, 1 / 3)),
                                               str(Step(6, None, 1 / 6))]
+
+
+def test_loss_plateau_stops_after_more_than_patience_iterations_without_a_fall_of_tol():
+    plateau = LossPlateau(tol=0.1, patience=2)
+    plateau.start(None, 10.0)
+    losses = [9.0, 8.95, 8.91, 8.5, 8.45, 8.41, 8.39]  # falls of 1, then < 0.1 twice, ...
+    stops = [plateau.step(Step(i + 1, None, J)) for i, J in enumerate(losses)]
+    # 8.5 is a fall of 0.5 from the best (9.0): the count starts again there.
+    assert stops == [False, False, False, False, False, False, True]
+    assert "tol=0.1" in plateau.reason and "more than 2 iterations" in plateau.reason
+
+
+def test_loss_plateau_is_a_rate_steady_falls_under_tol_stop_the_fit():
+    # Falls of 0.06 an iteration add up to more than tol, but each is less:
+    # J falls slower than tol an iteration, so the fit stops.
+    plateau = LossPlateau(tol=0.1, patience=3)
+    plateau.start(None, 1.0)
+    stops = [plateau.step(Step(i + 1, None, 1.0 - 0.06 * (i + 1))) for i in range(5)]
+    assert stops == [False, False, False, True, True]

@@ -63,3 +63,38 @@ def test_max_fun_stops_solvers_without_a_limit_of_their_own():
     result = minimize(objective, initial_params(problem.network.layer_sizes, random_state=0), "CG",
                       max_iter=500, max_fun=12, tol=1e-12)
     assert result.limit == "max_fun" and 12 <= result.n_evaluations < 20
+
+
+def _digits_split():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16, y, test_size=0.25, stratify=y, random_state=0)
+
+
+def test_the_cost_test_stops_where_J_has_settled_and_keeps_the_accuracy():
+    from sknn_digits import BackpropMLPClassifier
+
+    X_train, X_test, y_train, y_test = _digits_split()
+    params = dict(hidden_layer_sizes=25, alpha=1.0, max_iter=1000, random_state=0)
+    by_cost = BackpropMLPClassifier(**params).fit(X_train, y_train)
+    by_gradient = BackpropMLPClassifier(n_iter_no_change=np.inf, **params).fit(X_train, y_train)
+    assert by_cost.solver_message_ == "J did not fall by tol=0.0001 for more than 10 iterations"
+    assert by_cost.n_iter_ < by_gradient.n_iter_ <= 1000
+    # Its last 11 iterations fell by less than tol from the best before them.
+    curve = np.array(by_cost.loss_curve_)
+    assert curve[-12] - curve[-1] < 11 * 1e-4 and curve[-13] - curve[-12] >= 0
+    # What the gradient test adds afterwards hardly moves J or the predictions.
+    assert by_cost.loss_ - by_gradient.loss_ < 0.01 * by_gradient.loss_
+    assert abs(by_cost.score(X_test, y_test) - by_gradient.score(X_test, y_test)) <= 0.005
+
+
+def test_tol_none_has_no_cost_test():
+    from sknn_digits import BackpropMLPClassifier
+
+    X_train, _, y_train, _ = _digits_split()
+    clf = BackpropMLPClassifier(hidden_layer_sizes=10, tol=None, max_iter=60, random_state=0)
+    with pytest.warns(Warning, match="max_iter=60"):
+        clf.fit(X_train[:300], y_train[:300])
+    assert clf.n_iter_ == 60
