@@ -305,3 +305,20 @@ def test_float32_cost_of_a_confident_network_keeps_its_digits():
     J32, _ = network.loss_gradient(params, X.astype(np.float32), Y.astype(np.float32))
     assert J64 < 0.05
     assert J32 == pytest.approx(J64, rel=1e-3)
+
+
+@pytest.mark.parametrize("layer_sizes", [(6, 3), (6, 5, 3), (6, 5, 4, 3)])
+@pytest.mark.parametrize("layout", ["C", "F", "csr"])
+def test_every_depth_and_input_layout_agrees_with_the_per_sample_loop(layer_sizes, layout):
+    # The numpy evaluation keeps hidden layers transposed below a row of ones and
+    # takes the first layer's product from X in whatever layout X has.
+    params, X, Y = _problem(layer_sizes, m=11, seed=4)
+    X[X < 0.2] = 0.0
+    given = {"C": X, "F": np.asfortranarray(X), "csr": sparse.csr_matrix(X)}[layout]
+
+    def slow(p):
+        return _slow_cost(p, layer_sizes, X, Y, 0.4, "logistic", "logistic", None)
+
+    J, grad = loss_and_gradient(params, layer_sizes, given, Y, 0.4)
+    assert J == pytest.approx(slow(params), rel=1e-13)
+    assert relative_difference(numerical_gradient(slow, params, epsilon=1e-5), grad) < 1e-8
