@@ -77,25 +77,28 @@ class _BlasThreads:
 
     def _enter(self, wanted):
         """Set this fit's limits; return its numpy threads and the changes to undo."""
+        # One lock over deciding and setting: a fit that decided on the
+        # limit in force must set it before a later fit reads it, or the
+        # later fit's one thread could be overwritten by the earlier's two.
         with self._lock:
             concurrent = self._active > 0
+            controllers = self._controllers()
+            numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
+            available = max((c.num_threads for c in numpy_blas), default=1)
+            threads = 1 if concurrent else max(1, min(wanted(available), available))
+            changed = []
+            for c in controllers:
+                before, target = c.num_threads, threads if c in numpy_blas else 1
+                if before != target and set_threads(c, target):  # this thread undoes it
+                    changed.append((c, before, target))
             self._active += 1
-        controllers = self._controllers()
-        numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
-        available = max((c.num_threads for c in numpy_blas), default=1)
-        threads = 1 if concurrent else max(1, min(wanted(available), available))
-        changed = []
-        for c in controllers:
-            before, target = c.num_threads, threads if c in numpy_blas else 1
-            if before != target and set_threads(c, target):  # this thread undoes it
-                changed.append((c, before, target))
         return threads, changed
 
     def _exit(self, changed):
-        for c, before, target in reversed(changed):
-            if c.num_threads == target:  # nobody else changed it meanwhile
-                set_threads(c, before)
         with self._lock:
+            for c, before, target in reversed(changed):
+                if c.num_threads == target:  # nobody else changed it meanwhile
+                    set_threads(c, before)
             self._active -= 1
 
     @contextmanager

@@ -243,3 +243,71 @@ def test_overlapping_fits_evaluate_on_one_thread_each(small_digits):
     assert observers[0].seen and observers[1].seen
     # While both run, both evaluate on one thread: the second to enter set it.
     assert [o.seen[0] for o in observers] == [1, 1]
+
+
+class _FakeBlas:
+    """A BLAS limit that a test can hold up between a fit's reading and its setting."""
+
+    user_api, internal_api, filepath = "blas", "fake", "/site-packages/numpy.libs/libfake.so"
+
+    def __init__(self, limit, on_read, on_set):
+        self.limit, self.on_read, self.on_set = limit, on_read, on_set
+
+    @property
+    def num_threads(self):
+        self.on_read()
+        return self.limit
+
+    def set_num_threads(self, n):
+        self.limit = n
+        self.on_set()
+
+
+def test_a_fit_that_decides_first_sets_first(monkeypatch):
+    # Fit A reads the limit (2) and decides on 2 threads; fit B enters while A
+    # runs and wants 1.  If B could set its 1 between A's reading and A's
+    # setting, A would put 2 back over it and both would run on 2 threads.
+    import threadpoolctl
+
+    from sknn_digits._threads import blas_threads
+
+    a_decided, b_set, reads = threading.Event(), threading.Event(), {}
+
+    def on_read():
+        name = threading.current_thread().name
+        reads[name] = reads.get(name, 0) + 1
+        if name == "A" and reads[name] == 1:
+            a_decided.set()
+        if name == "A" and reads[name] == 2:  # between A's reading and its setting
+            b_set.wait(timeout=0.5)  # held by the lock, B cannot set meanwhile
+
+    def on_set():
+        if threading.current_thread().name == "B":
+            b_set.set()
+
+    fake = _FakeBlas(2, on_read, on_set)
+
+    class Controller:
+        lib_controllers = [fake]
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    inside, leave, seen = threading.Barrier(2), threading.Event(), []
+
+    def fit():
+        with blas_threads(lambda available: 2):
+            inside.wait(timeout=10)
+            seen.append(fake.limit)
+            leave.wait(timeout=10)
+
+    a = threading.Thread(target=fit, name="A")
+    b = threading.Thread(target=fit, name="B")
+    a.start()
+    assert a_decided.wait(timeout=10)
+    b.start()
+    while len(seen) < 2 and a.is_alive():
+        time.sleep(0.01)
+    leave.set()
+    a.join(timeout=10)
+    b.join(timeout=10)
+    assert seen == [1, 1]  # the second fit's one thread is the limit both run under
+    assert fake.limit == 2  # and the first fit's limit is back after both
