@@ -813,8 +813,8 @@ class Network:
         ``exp(-|z|)``, a temporary, the error); the row weights or ones; three
         vectors of the parameters' size (the gradient, the penalty's
         temporary, the solver's copy), and the first layer's gradient once
-        more.  Used to refuse a
-        fit that cannot fit in memory before it starts.
+        more.  Used to refuse a fit that cannot fit in memory before it
+        starts.
         """
         sizes = self.layer_sizes
         hidden, outputs = sizes[1:-1], sizes[-1]
