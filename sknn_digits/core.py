@@ -45,6 +45,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy import sparse
+from scipy.linalg import get_blas_funcs
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 __all__ = [
@@ -955,33 +956,31 @@ class Network:
 # ---------------------------------------------------------------------------
 
 
-def _logistic_output(z, Y, scale, ws):
+def _logistic_output(z, Y, scale, buffers):
     """The course's output: data term ``sum w_i sum_k (softplus(z) - y z)`` and ``h - y``.
 
     ``softplus(z) = max(z, 0) + log1p(exp(-|z|))`` and ``g(z) = 1 / (1 + exp(-z))``
     each keep their relative precision where ``g`` saturates (``exp(-z)``
-    overflowing to inf gives ``g = 0``, its limit).  Two ``exp`` cost less
-    here than one shared through a mask: at these widths a masked pass
-    costs several plain ones.  ``scale`` is None for rows of equal weight
-    (the caller divides by ``m`` once) or the column of per-row weights
-    ``w_i``.  ``delta`` (the second result) is written over a workspace
-    buffer.
+    overflowing to inf gives ``g = 0``, its limit: the caller holds
+    ``np.errstate(over="ignore")``).  Two ``exp`` cost less here than one
+    shared through a mask: at these widths a masked pass costs several
+    plain ones.  ``scale`` is None for rows of equal weight (the caller
+    divides by ``m`` once) or the column of per-row weights ``w_i``.
+    ``delta`` (the second result) is written over ``buffers.delta``.
     """
-    e = _scratch(ws, "out e", z.shape, z.dtype)
-    u = _scratch(ws, "out u", z.shape, z.dtype)
+    e, u, delta = buffers.e, buffers.u, buffers.delta
     np.abs(z, out=e)
+    np.add(z, e, out=u)  # 2 max(z, 0), exactly: half the time of np.maximum(z, 0.0)
+    u *= 0.5
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.log1p(e, out=u)
-    u += np.maximum(z, 0.0, out=e)
+    u += np.log1p(e, out=e)
     # Each term softplus(z) - y z before any sum: the two sums apart are large and
     # nearly equal, and their difference would lose J's digits (most in float32).
     u -= np.multiply(Y, z, out=e)
     J = float(u.sum()) if scale is None else float(np.vdot(scale, u.sum(axis=1)))
-    delta = _scratch(ws, "delta out", z.shape, z.dtype)
     np.negative(z, out=delta)
-    with np.errstate(over="ignore"):
-        np.exp(delta, out=delta)
+    np.exp(delta, out=delta)
     delta += 1.0
     np.divide(1.0, delta, out=delta)
     delta -= Y
@@ -1008,13 +1007,15 @@ class _Buffers:
     ``H[l]``: hidden layer ``l + 1`` transposed below a row of ones,
     ``[1; a^T]``; ``back[l]`` and ``slope[l]``: its error ``delta^T`` and a
     temporary of its shape; ``z``: the output layer's pre-activation
-    (rows by units); ``first``: the first layer's weight gradient,
+    (rows by units), ``e`` and ``u`` two temporaries of its shape and
+    ``delta`` its error; ``first``: the first layer's weight gradient,
     transposed; ``ones``: for the first layer's bias gradient.  Made once
     per shape and kept in the network's workspace.
     """
 
-    def __init__(self, layer_sizes, n_rows, dtype):
-        self.key = (layer_sizes, n_rows, dtype)
+    def __init__(self, key):
+        self.key = key
+        layer_sizes, logistic_output, n_rows, dtype = key
         hidden = layer_sizes[1:-1]
         self.H = [np.empty((1 + width, n_rows), dtype) for width in hidden]
         for H in self.H:
@@ -1022,59 +1023,80 @@ class _Buffers:
         self.back = [np.empty((width, n_rows), dtype) for width in hidden]
         self.slope = [np.empty((width, n_rows), dtype) for width in hidden]
         self.z = np.empty((n_rows, layer_sizes[-1]), dtype)
+        if logistic_output:  # (a softmax output makes its own)
+            self.e, self.u, self.delta = (np.empty_like(self.z) for _ in range(3))
         self.first = np.empty(layer_sizes[1::-1], dtype)
         self.ones = np.ones(n_rows, dtype)
 
     @classmethod
-    def of(cls, ws, layer_sizes, n_rows, dtype):
+    def of(cls, network, n_rows, dtype):
+        """The buffers kept in ``network``'s workspace for this shape, made if missing."""
+        ws = network.workspace()
+        key = (network.layer_sizes, network.output == "logistic", n_rows, dtype)
         buffers = ws.get("buffers")
-        if buffers is None or buffers.key != (layer_sizes, n_rows, dtype):
-            buffers = ws["buffers"] = cls(layer_sizes, n_rows, dtype)
+        if buffers is None or buffers.key != key:
+            buffers = ws["buffers"] = cls(key)
         return buffers
 
 
 def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha):
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
-    ws = network.workspace()
     dtype = _compute_dtype(X)
     params = np.asarray(params).astype(dtype, copy=False)
     blocks = [params[s].reshape(shape) for s, shape in network._blocks]  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
     grad_blocks = [grad[s].reshape(shape) for s, shape in network._blocks]
-    n_rows, last = X.shape[0], len(blocks) - 1
-    buffers = _Buffers.of(ws, network.layer_sizes, n_rows, dtype)
+    buffers = _Buffers.of(network, X.shape[0], dtype)
     if sample_weight is None:
-        m = n_rows if normaliser is None else normaliser
+        m = X.shape[0] if normaliser is None else normaliser
         scale = None  # equal weights: 1/m applied once, to the gradient
     else:
         m = float(np.sum(sample_weight)) if normaliser is None else normaliser
         scale = (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1)
+    # exp(-z) overflowing to inf gives the sigmoid 1 / (1 + inf) = 0, its limit.
+    with np.errstate(over="ignore"):
+        J = _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers)
+
+    # The penalty alpha/(2m) sum W^2 (biases free), and the 1/m of equal weights.
+    squares = 0.0
+    factor = alpha if scale is None else alpha / m
+    for block, grad_block in zip(blocks, grad_blocks):
+        W = block[1:]
+        squares += float(np.vdot(W, W))
+        if alpha:
+            grad_block[1:] += factor * W
+    if scale is None:
+        grad *= 1.0 / m
+        J /= m
+    return J + alpha / (2 * m) * squares, grad
+
+
+def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
+    """The data term of ``J``; its gradient written into ``grad_blocks``."""
+    last = len(blocks) - 1
     logistic = network.activation == "logistic"
     act = ACTIVATIONS[network.activation]
     is_sparse = sparse.issparse(X)
 
     # Forward pass: z_{l+1} = a_l W_l + b_l, a_{l+1} = g(z_{l+1}); hidden layers
-    # transposed, z^T = Theta_l^T [1; a_l^T] (the first layer: W^T X^T + b).
+    # transposed, z^T = Theta_l^T [1; a_l^T].
     for layer, block in enumerate(blocks[:last]):
         a_t = buffers.H[layer][1:]  # this layer's z^T, then g(z)^T
-        if layer > 0:
-            np.matmul(block.T, buffers.H[layer - 1], out=a_t)
-        elif is_sparse:
-            a_t[...] = (X @ block[1:]).T
-        else:
-            np.matmul(block[1:].T, X.T, out=a_t)
-        if logistic:  # 1 / (1 + exp(-z)), the first layer's bias in the same pass
-            if layer == 0:
-                np.subtract(-block[0][:, None], a_t, out=a_t)
+        if layer > 0:  # (the sigmoid wants -z: the small block is negated instead)
+            np.matmul((np.negative(block) if logistic else block).T, buffers.H[layer - 1],
+                      out=a_t)
+        else:  # W^T X^T, then the bias down every column by BLAS's rank-1 update
+            W, sign = (np.negative(block[1:]), -1.0) if logistic else (block[1:], 1.0)
+            if is_sparse:
+                a_t[...] = (X @ W).T
             else:
-                np.negative(a_t, out=a_t)
-            with np.errstate(over="ignore"):
-                np.exp(a_t, out=a_t)
+                np.matmul(W.T, X.T, out=a_t)
+            _rank_one_update(sign, buffers.ones, block[0], a_t.T)
+        if logistic:  # a_t holds -z: 1 / (1 + exp(-z))
+            np.exp(a_t, out=a_t)
             a_t += 1.0
             np.divide(1.0, a_t, out=a_t)  # (np.reciprocal takes twice as long)
         else:
-            if layer == 0:
-                a_t += block[0][:, None]
             act.g(a_t)
     if last == 0:  # no hidden layer
         z_out = _product(X, blocks[0][1:], buffers.z)
@@ -1084,7 +1106,7 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
 
     # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
     if network.output == "logistic":
-        J, delta = _logistic_output(z_out, Y, scale, ws)
+        J, delta = _logistic_output(z_out, Y, scale, buffers)
     else:
         J, delta = _other_output(network.output, z_out, Y, scale)
 
@@ -1108,18 +1130,18 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
         grad_first[1:] = X.T @ delta_t.T                               # dJ/dW_1 = X^T delta
     else:
         grad_first[1:] = np.matmul(delta_t, X, out=buffers.first).T
+    return J
 
-    # The penalty alpha/(2m) sum W^2 (biases free), and the 1/m of equal weights.
-    squares = 0.0
-    factor = alpha if scale is None else alpha / m
-    for block, grad_block in zip(blocks, grad_blocks):
-        W = block[1:]
-        squares += float(np.vdot(W, W))
-        grad_block[1:] += factor * W
-    if scale is None:
-        grad *= 1.0 / m
-        J /= m
-    return J + alpha / (2 * m) * squares, grad
+
+def _rank_one_update(alpha, x, y, a):
+    """``a += alpha x y^T`` in place, for a Fortran-ordered ``a`` (BLAS ``?ger``).
+
+    Adds a bias to every row of ``a`` (``x`` all ones) in a third of the
+    time of numpy's broadcast ``a += y``.  With no rows there is nothing to add.
+    """
+    if a.size:
+        ger = get_blas_funcs("ger", dtype=a.dtype)
+        ger(alpha, x, y, a=a, overwrite_a=True)
 
 
 # ---------------------------------------------------------------------------

@@ -224,16 +224,23 @@ def labels_to_indicators(y, num_labels):
     allowed = np.arange(1, num_labels + 1)
     # Called on every evaluation by an optimiser: a few cheap passes over y,
     # the set difference only for the error message.
-    numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
-    if not (numeric and y.size and np.all((y >= 1) & (y <= num_labels) & (y == np.floor(y)))):
-        if y.size == 0:
-            return np.zeros((0, num_labels))
+    if y.size == 0:
+        return np.zeros((0, num_labels))
+    if y.dtype.kind in "iu":  # integers: only their range to check
+        valid = 1 <= y.min() and y.max() <= num_labels
+    else:
+        numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
+        valid = numeric and np.all((y >= 1) & (y <= num_labels) & (y == np.floor(y)))
+    if not valid:
         raise ValueError(
             f"y must hold the course's integer labels 1..{num_labels}; found "
             f"{np.setdiff1d(y, allowed)[:10]}."
         )
+    # Row i's 1 at flat position i * num_labels + y_i - 1.
     indicators = np.zeros((y.shape[0], num_labels))
-    indicators[np.arange(y.shape[0]), y.astype(np.intp) - 1] = 1.0
+    ones_at = np.arange(-1, y.shape[0] * num_labels - 1, num_labels)
+    ones_at += y.astype(np.intp, copy=False)
+    indicators.reshape(-1)[ones_at] = 1.0
     return indicators
 
 

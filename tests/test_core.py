@@ -8,6 +8,7 @@ from scipy import sparse
 
 from sknn_digits.core import (
     ACTIVATIONS,
+    Network,
     forward,
     hessian_vector_product,
     loss_and_gradient,
@@ -305,6 +306,18 @@ def test_float32_cost_of_a_confident_network_keeps_its_digits():
     J32, _ = network.loss_gradient(params, X.astype(np.float32), Y.astype(np.float32))
     assert J64 < 0.05
     assert J32 == pytest.approx(J64, rel=1e-3)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+def test_a_chunk_with_no_rows_adds_nothing(activation):
+    # A cluster's chunk may hold no rows: its data term and gradient are zero
+    # (the first layer's bias is added by a BLAS rank-1 update, which refuses
+    # an empty matrix, so it is skipped there).
+    network = Network((6, 5, 4, 3), activation=activation)
+    params = np.random.default_rng(0).normal(size=network.n_params)
+    J, grad = network.loss_gradient(params, np.empty((0, 6)), np.empty((0, 3)), normaliser=7.0)
+    assert J == 0.0
+    np.testing.assert_array_equal(grad, np.zeros(network.n_params))
 
 
 @pytest.mark.parametrize("layer_sizes", [(6, 3), (6, 5, 3), (6, 5, 4, 3)])
