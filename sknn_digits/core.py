@@ -1096,6 +1096,7 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
             np.exp(a_t, out=a_t)
             a_t += 1.0
             np.divide(1.0, a_t, out=a_t)  # (np.reciprocal takes twice as long)
+            np.subtract(1.0, a_t, out=buffers.slope[layer])  # 1 - a, for g' below
         else:
             act.g(a_t)
     if last == 0:  # no hidden layer
@@ -1118,9 +1119,9 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
         np.matmul(H, delta_t.T, out=grad_blocks[layer])               # [dJ/db_l; dJ/dW_l]
         back = np.matmul(blocks[layer][1:], delta_t, out=buffers.back[layer - 1])
         a_t, slope = H[1:], buffers.slope[layer - 1]
-        if logistic:  # g'(z) = a (1 - a)
+        if logistic:  # g'(z) = a (1 - a), 1 - a kept from the forward pass
             back *= a_t
-            back -= np.multiply(back, a_t, out=slope)
+            back *= slope
         else:
             back *= act.g_prime(a_t, out=slope)
         delta_t = back
