@@ -45,7 +45,6 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy import sparse
-from scipy.linalg import get_blas_funcs
 from scipy.special import expit, log_expit, log_softmax, softmax
 
 __all__ = [
@@ -814,13 +813,16 @@ class Network:
         ``exp(-|z|)``, a temporary, the error); the row weights or ones; three
         vectors of the parameters' size (the gradient, the penalty's
         temporary, the solver's copy), and the first layer's gradient once
-        more.  Used to refuse a fit that cannot fit in memory before it
-        starts.
+        more; and the buffers numpy's ufuncs take to broadcast the first
+        layer's bias down its columns (``np.getbufsize()`` values for each
+        of three operands, at most).  Used to refuse a fit that cannot fit in
+        memory before it starts.
         """
         sizes = self.layer_sizes
         hidden, outputs = sizes[1:-1], sizes[-1]
         per_row = 3 * sum(hidden) + len(hidden) + 4 * outputs + 1
-        return itemsize * (n_rows * per_row + 3 * self.n_params + sizes[0] * sizes[1])
+        return itemsize * (n_rows * per_row + 3 * self.n_params + sizes[0] * sizes[1]
+                           + 3 * np.getbufsize())
 
     # ------------------------------------------------------------ the cost
 
@@ -1085,13 +1087,15 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
         if layer > 0:  # (the sigmoid wants -z: the small block is negated instead)
             np.matmul((np.negative(block) if logistic else block).T, buffers.H[layer - 1],
                       out=a_t)
-        else:  # W^T X^T, then the bias down every column by BLAS's rank-1 update
-            W, sign = (np.negative(block[1:]), -1.0) if logistic else (block[1:], 1.0)
+        else:  # W^T X^T, and the bias down every column (its sign with the sigmoid's)
             if is_sparse:
-                a_t[...] = (X @ W).T
+                a_t[...] = (X @ block[1:]).T
             else:
-                np.matmul(W.T, X.T, out=a_t)
-            _rank_one_update(sign, buffers.ones, block[0], a_t.T)
+                np.matmul(block[1:].T, X.T, out=a_t)
+            if logistic:
+                np.subtract(-block[0][:, None], a_t, out=a_t)
+            else:
+                a_t += block[0][:, None]
         if logistic:  # a_t holds -z: 1 / (1 + exp(-z))
             np.exp(a_t, out=a_t)
             a_t += 1.0
@@ -1132,17 +1136,6 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
     else:
         grad_first[1:] = np.matmul(delta_t, X, out=buffers.first).T
     return J
-
-
-def _rank_one_update(alpha, x, y, a):
-    """``a += alpha x y^T`` in place, for a Fortran-ordered ``a`` (BLAS ``?ger``).
-
-    Adds a bias to every row of ``a`` (``x`` all ones) in a third of the
-    time of numpy's broadcast ``a += y``.  With no rows there is nothing to add.
-    """
-    if a.size:
-        ger = get_blas_funcs("ger", dtype=a.dtype)
-        ger(alpha, x, y, a=a, overwrite_a=True)
 
 
 # ---------------------------------------------------------------------------

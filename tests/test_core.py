@@ -310,9 +310,7 @@ def test_float32_cost_of_a_confident_network_keeps_its_digits():
 
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
 def test_a_chunk_with_no_rows_adds_nothing(activation):
-    # A cluster's chunk may hold no rows: its data term and gradient are zero
-    # (the first layer's bias is added by a BLAS rank-1 update, which refuses
-    # an empty matrix, so it is skipped there).
+    # A cluster's chunk may hold no rows: its data term and gradient are zero.
     network = Network((6, 5, 4, 3), activation=activation)
     params = np.random.default_rng(0).normal(size=network.n_params)
     J, grad = network.loss_gradient(params, np.empty((0, 6)), np.empty((0, 3)), normaliser=7.0)
