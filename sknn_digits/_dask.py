@@ -28,6 +28,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ._training import Objective
+from .core import aligned
 
 EXTRA = 'pip install "sknn_digits[cluster]"'
 
@@ -231,7 +232,9 @@ class OnDask:
         if warm and X.shape[1] != estimator.n_features_in_:
             raise ValueError(f"X has {X.shape[1]} features, but the model was fitted with "
                              f"{estimator.n_features_in_}.")
-        X = X.rechunk({1: -1})  # whole rows in each chunk
+        # Whole rows in each chunk, each aligned in memory once here (chunks unpickled
+        # from the client's array are not, and the evaluation would copy them every time).
+        X = X.rechunk({1: -1}).map_blocks(aligned, dtype=X.dtype, meta=X._meta)
         y = y if is_dask(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
         y = _array(y, "y")
         if y.shape[0] != X.shape[0]:

@@ -51,6 +51,7 @@ __all__ = [
     "ACTIVATIONS",
     "OUTPUTS",
     "Network",
+    "aligned",
     "device_of",
     "forward",
     "hessian_vector_product",
@@ -529,6 +530,33 @@ def _scratch(workspace, key, shape, dtype):
     return array
 
 
+def aligned(array):
+    """``array``, or a copy of it where its data do not start on an item boundary.
+
+    Numpy's BLAS may assume that alignment: one of OpenBLAS's x86 dot
+    kernels loads pairs of doubles with an aligned instruction, and on a
+    misaligned vector the process dies of a segmentation fault.  Numpy
+    arrays unpickled on a Dask worker lie wherever the message put them (a
+    scattered parameter vector arrives at any byte offset), so every numpy
+    array the evaluation hands to BLAS passes through here first; aligned
+    arrays, the usual case, are returned as they are.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits.core import aligned
+    >>> odd = np.frombuffer(bytes(17), dtype=np.float64, count=2, offset=1)
+    >>> odd.flags.aligned, aligned(odd).flags.aligned
+    (False, True)
+    >>> x = np.ones(3)
+    >>> aligned(x) is x
+    True
+    """
+    if isinstance(array, np.ndarray) and not array.flags.aligned:
+        return array.copy(order="K")
+    return array
+
+
 def _product(a, W, out):
     """``a @ W`` written into ``out`` (sparse ``a`` gives a new array, copied in).
 
@@ -576,6 +604,8 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
     """
     g = ACTIVATIONS[activation].g
     numpy = namespace(X) is np
+    if numpy:
+        X, coefs = aligned(X), [aligned(W) for W in coefs]
     activations = [X]
     for layer, (W, b) in enumerate(zip(coefs, intercepts)):
         out = (_scratch(workspace, ("z", layer), (X.shape[0], W.shape[1]), W.dtype)
@@ -750,7 +780,7 @@ class Network:
         """``params`` in ``X``'s namespace, on its device, in its float dtype."""
         xp, dtype = namespace(X), _compute_dtype(X)
         if xp is np:
-            return np.asarray(params).astype(dtype, copy=False)
+            return aligned(np.asarray(params).astype(dtype, copy=False))
         if namespace(params) is not xp:
             params = xp.asarray(to_numpy(params), device=device_of(X))
         return xp.astype(params, dtype, copy=False)
@@ -1044,7 +1074,7 @@ class _Buffers:
 def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha):
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
     dtype = _compute_dtype(X)
-    params = np.asarray(params).astype(dtype, copy=False)
+    params, X = network.params_like(params, X), aligned(X)
     blocks = [params[s].reshape(shape) for s, shape in network._blocks]  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
     grad_blocks = [grad[s].reshape(shape) for s, shape in network._blocks]

@@ -333,3 +333,66 @@ def test_every_depth_and_input_layout_agrees_with_the_per_sample_loop(layer_size
     J, grad = loss_and_gradient(params, layer_sizes, given, Y, 0.4)
     assert J == pytest.approx(slow(params), rel=1e-13)
     assert relative_difference(numerical_gradient(slow, params, epsilon=1e-5), grad) < 1e-8
+
+
+def _misaligned(array, offset=3):
+    """A copy of ``array`` whose data start ``offset`` bytes past an aligned address,
+    as numpy arrays unpickled on a Dask worker may."""
+    raw = np.zeros(array.nbytes + 64, dtype=np.uint8)
+    start = -raw.ctypes.data % 64 + offset
+    copy = raw[start:start + array.nbytes].view(array.dtype).reshape(array.shape)
+    copy[...] = array
+    return copy
+
+
+_MISALIGNED_RUN = """
+import numpy as np
+from sknn_digits.core import Network
+from test_core import _misaligned
+
+rng = np.random.default_rng(0)
+network = Network((64, 25, 10))
+X, Y = rng.random((170, 64)), np.eye(10)[rng.integers(0, 10, 170)]
+params, vector = rng.normal(size=(2, network.n_params))
+expected = (network.loss_gradient(params, X, Y, alpha=1.0),
+            network.hessian_product(params, vector, X, Y, alpha=1.0),
+            network.decision(params, X))
+for offset in (1, 3, 4):
+    p, v, X_odd = _misaligned(params, offset), _misaligned(vector, offset), _misaligned(X, offset)
+    assert not (p.flags.aligned or X_odd.flags.aligned)
+    J, grad = network.loss_gradient(p, X_odd, Y, alpha=1.0)
+    assert J == expected[0][0]
+    np.testing.assert_array_equal(grad, expected[0][1])
+    np.testing.assert_array_equal(network.hessian_product(p, v, X_odd, Y, alpha=1.0), expected[1])
+    np.testing.assert_array_equal(network.decision(p, X_odd), expected[2])
+"""
+
+
+def test_misaligned_arrays_are_evaluated_like_aligned_ones(tmp_path):
+    # A parameter vector scattered to a Dask worker arrives at any byte offset.
+    # Handed to BLAS so, one of OpenBLAS's x86 kernels (Prescott's, which it picks
+    # on a CPU it does not recognise; forced here) dies of a segmentation fault:
+    # CI lost every worker of its clusters that way. In a child process, so a crash
+    # fails this test instead of ending the run.
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1",
+           "PYTHONPATH": os.pathsep.join([os.path.dirname(__file__),
+                                          os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run([sys.executable, "-c", _MISALIGNED_RUN], env=env,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+
+
+def test_aligned_copies_only_what_is_misaligned():
+    from sknn_digits.core import aligned
+
+    x = np.arange(6.0).reshape(2, 3)
+    assert aligned(x) is x
+    odd = _misaligned(x.T).T  # column-major, as X may be
+    assert odd.flags.f_contiguous and not odd.flags.aligned
+    fixed = aligned(odd)
+    assert fixed.flags.aligned and fixed.flags.f_contiguous
+    np.testing.assert_array_equal(fixed, x)
