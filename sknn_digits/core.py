@@ -1074,7 +1074,7 @@ class _Buffers:
 def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha):
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
     dtype = _compute_dtype(X)
-    params, X = network.params_like(params, X), aligned(X)
+    params, X = aligned(np.asarray(params).astype(dtype, copy=False)), aligned(X)
     blocks = [params[s].reshape(shape) for s, shape in network._blocks]  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
     grad_blocks = [grad[s].reshape(shape) for s, shape in network._blocks]
