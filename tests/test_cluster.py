@@ -75,7 +75,9 @@ def _both(X, y, chunks=70, fit_params=None, **params):
     return in_memory, on_dask
 
 
-def _same_fit(in_memory, on_dask, rtol=1e-9):
+def _same_fit(in_memory, on_dask, rtol=1e-8):
+    """The fits agree to the rounding of their sums, amplified along the solver's path
+    (the largest seen, 1.06e-9; see test_dask_fit_equals_the_in_memory_fit)."""
     assert on_dask.n_iter_ == in_memory.n_iter_
     assert _relative(on_dask.coefs_ + on_dask.intercepts_,
                      in_memory.coefs_ + in_memory.intercepts_) < rtol
@@ -87,13 +89,17 @@ def test_dask_fit_equals_the_in_memory_fit(client, small_digits):
     X, y = small_digits
     in_memory, on_dask = _both(X / 16, y)
     # How far the order of the sums alone moves this path: the same in-memory
-    # fit on the rows in another order (about 9e-10 here, so a fixed 1e-9 bound
-    # sat on the noise). The chunked sums are one more order.
+    # fit on the rows in another order. The chunked sums are one more order, and
+    # both are draws of the same rounding amplified by 40 L-BFGS-B iterations:
+    # CI saw the dask fit 1.06e-9 away in one run, and 3.7e-10 away in another
+    # where the permuted fit was only 2.1e-11 away. So the bound is ten times the
+    # larger of that spread and the largest seen: a chunk of 70 rows counted twice
+    # moves the weights 0.26, one lost 0.67.
     rows = np.random.default_rng(0).permutation(len(y))
     reordered = BackpropMLPClassifier(**in_memory.get_params()).fit(X[rows] / 16, y[rows])
     order_noise = _relative(reordered.coefs_ + reordered.intercepts_,
                             in_memory.coefs_ + in_memory.intercepts_)
-    _same_fit(in_memory, on_dask, rtol=max(10 * order_noise, 1e-12))
+    _same_fit(in_memory, on_dask, rtol=10 * max(order_noise, 1.06e-9))
 
 
 def test_one_evaluation_equals_the_in_memory_one(client, small_digits):
@@ -164,7 +170,7 @@ def test_labels_of_any_type_and_multilabel(client, small_digits):
     in_memory, on_dask = _both(X / 16, Y)
     # Each evaluation agrees to about 1e-16 (test_one_evaluation_...); along
     # 40 L-BFGS-B iterations this problem's path amplifies that to 2.9e-9.
-    _same_fit(in_memory, on_dask, rtol=1e-8)
+    _same_fit(in_memory, on_dask)
     np.testing.assert_array_equal(on_dask.predict(da.from_array(X / 16, chunks=(50, -1)))
                                   .compute(), in_memory.predict(X / 16))
 
@@ -191,7 +197,7 @@ def test_workers_whose_blas_needs_aligned_arrays_fit_alike(small_digits, monkeyp
 
         assert set(kernels.run(kernel).values()) == {"Prescott"}
         in_memory, on_dask = _both(X / 16, y, max_iter=10)
-    _same_fit(in_memory, on_dask, rtol=1e-8)
+    _same_fit(in_memory, on_dask)
 
 
 def test_float32_chunks_stay_float32(client, small_digits):
