@@ -557,6 +557,11 @@ def aligned(array):
     return array
 
 
+def _numpy_params(params, dtype):
+    """The parameter vector as an aligned numpy array of ``dtype`` (a copy only if needed)."""
+    return aligned(np.asarray(params).astype(dtype, copy=False))
+
+
 def _product(a, W, out):
     """``a @ W`` written into ``out`` (sparse ``a`` gives a new array, copied in).
 
@@ -780,7 +785,7 @@ class Network:
         """``params`` in ``X``'s namespace, on its device, in its float dtype."""
         xp, dtype = namespace(X), _compute_dtype(X)
         if xp is np:
-            return aligned(np.asarray(params).astype(dtype, copy=False))
+            return _numpy_params(params, dtype)
         if namespace(params) is not xp:
             params = xp.asarray(to_numpy(params), device=device_of(X))
         return xp.astype(params, dtype, copy=False)
@@ -1074,7 +1079,7 @@ class _Buffers:
 def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha):
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
     dtype = _compute_dtype(X)
-    params, X = aligned(np.asarray(params).astype(dtype, copy=False)), aligned(X)
+    params, X = _numpy_params(params, dtype), aligned(X)
     blocks = [params[s].reshape(shape) for s, shape in network._blocks]  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
     grad_blocks = [grad[s].reshape(shape) for s, shape in network._blocks]
