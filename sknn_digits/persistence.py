@@ -1,23 +1,19 @@
 """Saving and loading models safely, with skops (never pickle).
 
 A pickle file runs code when it is loaded, so a model file from a stranger
-could do anything.  skops' format stores data and a list of types, and
-loading refuses every type that has not been declared trusted.  The trust
-policy, one rule (:func:`is_trusted`):
-
-- the types skops trusts by default (built-in containers, numpy dtypes and
-  arrays, scipy sparse matrices, scikit-learn's public estimators, ...);
-- this package's own (:data:`TRUSTED_TYPES`);
-- classes *defined* in scikit-learn's modules, public or private
-  (``sklearn.calibration._CalibratedClassifier``, ``sklearn.utils._bunch.Bunch``,
-  splitters, scorers): loading rebuilds them from their stored state and never
-  calls them, and scikit-learn's classes run no code of a file's choosing;
-- functions defined in ``sklearn.metrics`` (a scorer's metric): they compute
-  a number from arrays.
-
-Everything else is refused by name before anything of the file is run:
-functions of any other module (``os.system``, ``builtins.eval``, ``numpy``'s
-and ``scipy``'s loaders, a user's own), and classes from anywhere else.
+could do anything.  skops' format stores data and the names of the types
+that hold them; loading rebuilds only what is trusted.  The trust policy is a
+list, not a rule: :data:`~sknn_digits._trusted.TRUSTED_NAMES` names every type
+and function a model file may hold, those the compositions this package
+supports are made of (its estimators, scikit-learn's pipelines, scalers,
+encoders and meta-estimators, linear and naive Bayes classifiers, splitters,
+scorers and their metrics), each reviewed.  Every name in the file is
+compared with the list as a string before anything is imported or built;
+one that is missing refuses the whole file, naming it.  Left off on purpose:
+scikit-learn's fit callbacks (:func:`save_model` leaves them out: they belong
+to the process that fitted), trees, boosting predictors and neighbour trees
+(their Cython state indexes memory by numbers the file would choose), and
+anything that starts a thread, binds a socket or opens a file.
 
 Loading is bounded before it starts: every member of the archive is inflated
 in small steps and refused as soon as it passes its declared size or
@@ -29,14 +25,14 @@ weights whose shapes chain, in float32 or float64, finite.  skops is an
 optional extra: ``pip install "sknn_digits[persist]"``.
 """
 
-import importlib
-import inspect
 import json
 import zipfile
 
 import numpy as np
 
 from ._files import check_readable, write_atomic
+from ._memory import format_bytes
+from ._trusted import TRUSTED_LOADERS, TRUSTED_NAMES
 
 __all__ = [
     "MAX_MODEL_BYTES",
@@ -45,6 +41,7 @@ __all__ = [
     "TRUSTED_TYPES",
     "is_trusted",
     "load_model",
+    "named_in",
     "save_model",
     "trusted_types",
 ]
@@ -90,7 +87,9 @@ def trusted_types():
 
 
 def is_trusted(type_name):
-    """Whether the policy trusts the type or function ``type_name`` beyond skops' defaults.
+    """Whether ``type_name`` is on the reviewed list of what a model file may name.
+
+    Compared as a string: nothing is imported to decide.
 
     Parameters
     ----------
@@ -104,24 +103,10 @@ def is_trusted(type_name):
     (True, False)
     >>> is_trusted("sklearn.metrics._classification.balanced_accuracy_score")
     True
-    >>> is_trusted("numpy.ctypeslib.load_library")
+    >>> is_trusted("sklearn.tree._tree.Tree")
     False
     """
-    if type_name in TRUSTED_TYPES:
-        return True
-    module, _, name = type_name.rpartition(".")
-    if not (module == "sklearn" or module.startswith("sklearn.")):
-        return False
-    try:  # scikit-learn's own modules, which are imported anyway
-        found = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return False
-    defined_in = getattr(found, "__module__", "") or ""
-    if inspect.isclass(found):
-        return defined_in.startswith("sklearn.")
-    if inspect.isfunction(found):
-        return defined_in.startswith("sklearn.metrics.")
-    return False
+    return type_name in TRUSTED_NAMES
 
 
 def _skops_io():
@@ -165,7 +150,59 @@ def save_model(model, path, overwrite=False):
     [0, 1]
     """
     sio = _skops_io()
+    model = _without_callbacks(model)
     return write_atomic(path, lambda temporary: sio.dump(model, temporary), overwrite)
+
+
+#: Where scikit-learn's estimators keep their fit callbacks (1.9 and later).
+_CALLBACK_ATTRIBUTES = ("_skl_callbacks", "_skl_callbacks_to_teardown")
+
+
+def _without_callbacks(obj, memo=None):
+    """``obj`` with every estimator's fit callbacks left out; the caller's objects untouched.
+
+    A callback belongs to the process that fitted (a progress bar, a monitor
+    sending scores to a listener), not to the model.  The containers and
+    objects on the way to a callback are copied shallowly; all else is shared.
+    """
+    import copy
+    import types
+
+    memo = {} if memo is None else memo
+    if id(obj) in memo:
+        return memo[id(obj)]
+    memo[id(obj)] = obj  # a cycle leads back to the original
+    if isinstance(obj, (list, tuple)):
+        items = [_without_callbacks(item, memo) for item in obj]
+        changed = any(new is not old for new, old in zip(items, obj))
+        if changed and isinstance(obj, list):
+            result = copy.copy(obj)
+            result[:] = items
+        elif changed:
+            result = type(obj)._make(items) if hasattr(obj, "_fields") else type(obj)(items)
+    elif isinstance(obj, dict):
+        items = {key: _without_callbacks(value, memo) for key, value in obj.items()}
+        changed = any(items[key] is not value for key, value in obj.items())
+        if changed:
+            result = copy.copy(obj)
+            result.clear()
+            result.update(items)
+    elif hasattr(obj, "__dict__") and not isinstance(
+            obj, (type, types.FunctionType, types.ModuleType, np.ndarray)):
+        state = vars(obj)
+        kept = {key: _without_callbacks(value, memo) for key, value in state.items()
+                if key not in _CALLBACK_ATTRIBUTES}
+        changed = len(kept) != len(state) or any(kept[k] is not state[k] for k in kept)
+        if changed:
+            result = copy.copy(obj)
+            vars(result).clear()
+            vars(result).update(kept)
+    else:
+        changed = False
+    if not changed:
+        return obj
+    memo[id(obj)] = result
+    return result
 
 
 def load_model(path):
@@ -208,21 +245,30 @@ def load_model(path):
     if path.suffix.lower() == ".mat":
         raise ValueError(f"'{path}' is a MATLAB/Octave file, not a saved model: the course's "
                          "weights go with --ex4-weights (or datasets.load_ex4_model).")
-    expanded = _expanded_size(path)
+    schema, expanded = _read_schema(path)
     if expanded > MAX_MODEL_BYTES:
-        raise ValueError(f"'{path}' would expand to {_size(expanded)} when loaded, more "
-                         f"than the {_size(MAX_MODEL_BYTES)} a model may take; it was not "
-                         "loaded.")
-    try:
+        raise ValueError(f"'{path}' would expand to {format_bytes(expanded)} when loaded, more "
+                         f"than the {format_bytes(MAX_MODEL_BYTES)} a model may take; it was "
+                         "not loaded.")
+    names, loaders = named_in(schema)
+    untrusted = sorted(name for name in names if not is_trusted(name))
+    untrusted += sorted(f"skops' {loader}" for loader in loaders - TRUSTED_LOADERS)
+    if untrusted:
+        raise ValueError(
+            f"'{path}' holds types that are not trusted, so nothing of it was loaded: "
+            f"{', '.join(untrusted)}.  Only the types of the compositions this package "
+            "supports are trusted (see sknn_digits._trusted); to load this file anyway, "
+            "at your own risk (its types run their code when rebuilt), call "
+            "skops.io.load(path, trusted=[...]) naming the types you have reviewed."
+        )
+    try:  # skops' own audit, to the same list: a second opinion, which imports nothing
         found = sio.get_untrusted_types(file=path)
     except Exception as error:  # zipfile, json and skops errors for a damaged file
         raise ValueError(f"'{path}' is not a readable skops model file ({error}).") from None
-    untrusted = [t for t in found if not is_trusted(t)]
-    if untrusted:
-        raise ValueError(
-            f"'{path}' holds types that are not trusted, so it was not loaded: "
-            f"{', '.join(untrusted)}."
-        )
+    beyond = [name for name in found if not is_trusted(name)]
+    if beyond:
+        raise ValueError(f"'{path}' holds types that are not trusted, so nothing of it was "
+                         f"loaded: {', '.join(beyond)}.")
     try:
         model = sio.load(path, trusted=found)
     except Exception as error:
@@ -233,8 +279,37 @@ def load_model(path):
     return model
 
 
-def _expanded_size(path):
-    """Bytes the members of a skops file inflate to, the arrays counted once per reference.
+def named_in(schema):
+    """The ``module.name`` of every type and function a skops schema names, and its loaders.
+
+    Read as text from the parsed schema: nothing it names is imported.  Every
+    object skops rebuilds is a node with ``__module__``, ``__class__`` and
+    ``__loader__`` (a function's node names the function there).
+
+    Examples
+    --------
+    >>> from sknn_digits.persistence import named_in
+    >>> named_in({"__module__": "os", "__class__": "system", "__loader__": "FunctionNode",
+    ...           "content": [{"__module__": "builtins", "__class__": "str",
+    ...                        "__loader__": "JsonNode", "content": "1"}]})
+    ({'builtins.str', 'os.system'}, {'FunctionNode', 'JsonNode'})
+    """
+    names, loaders, stack = set(), set(), [schema]
+    while stack:  # no recursion: a crafted schema may nest deeply
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "__loader__" in node or "__module__" in node or "__class__" in node:
+                names.add(f"{node.get('__module__')}.{node.get('__class__')}")
+                loaders.add(str(node.get("__loader__")))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return names, loaders
+
+
+def _read_schema(path):
+    """The parsed schema of a skops file, and the bytes its members inflate to (the
+    arrays counted once per reference).
 
     Every member is inflated in steps before anything is loaded and refused
     past its declared size (a directory may lie) or the limit; the schema is
@@ -248,7 +323,7 @@ def _expanded_size(path):
                 limit = MAX_SCHEMA_BYTES if info.filename == "schema.json" else MAX_MODEL_BYTES
                 sizes[info.filename] = _inflated_size(archive, info, limit, path)
                 if sum(sizes.values()) > MAX_MODEL_BYTES:
-                    return sum(sizes.values())
+                    return None, sum(sizes.values())
             with archive.open("schema.json") as member:
                 text = member.read(MAX_SCHEMA_BYTES + 1)
     except zipfile.BadZipFile as error:  # a pickle, a joblib file, anything but skops
@@ -274,20 +349,15 @@ def _expanded_size(path):
             stack.extend(node.values())
         elif isinstance(node, list):
             stack.extend(node)
-    return max(total, sum(sizes.values()))
-
-
-def _size(n_bytes):
-    """``n_bytes`` for a message: '12 KiB', '3.0 MiB'."""
-    return f"{n_bytes / 2**20:.1f} MiB" if n_bytes >= 2**20 else f"{n_bytes / 1024:.0f} KiB"
+    return schema, max(total, sum(sizes.values()))
 
 
 def _inflated_size(archive, info, limit, path):
     """The bytes ``info``'s member inflates to, read in steps; refused past its declared
     size or ``limit``, whichever comes first."""
     if info.file_size > limit:
-        raise ValueError(f"'{path}' would expand to more than {_size(limit)} when loaded (its "
-                         f"member {info.filename} alone declares {_size(info.file_size)}); "
+        raise ValueError(f"'{path}' would expand to more than {format_bytes(limit)} when loaded (its "
+                         f"member {info.filename} alone declares {format_bytes(info.file_size)}); "
                          "it was not loaded.")
     size = 0
     with archive.open(info) as member:

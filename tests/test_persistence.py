@@ -159,12 +159,22 @@ def test_whatever_save_model_accepts_load_model_loads(name, small_digits, tmp_pa
     ("numpy.ctypeslib.load_library", False),
     ("numpy.load", False),
     ("scipy.io.loadmat", False),
-    ("sklearn.utils.parallel.delayed", False),  # a function outside sklearn.metrics
+    ("sklearn.utils.parallel.delayed", False),
     ("sklearn.base.clone", False),
     ("sklearn.no_such_module.Thing", False),
     ("functools.partial", False),
+    # by the old rule ("defined in a sklearn module") these were trusted:
+    ("sklearn.callback._transport.ListenerHandle", False),
+    ("sklearn.callback._scoring_monitor.ScoringMonitor", False),
+    ("sklearn.tree._tree.Tree", False),
+    ("sklearn.tree._classes.DecisionTreeClassifier", False),
+    ("sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor", False),
+    ("sklearn.neighbors._kd_tree.KDTree", False),
+    ("sklearn.cluster.tests.test_hierarchical.X", False),
+    ("sklearn.conftest.pytest_configure", False),
+    ("sklearn.metrics.tests.test_score_objects.EstimatorWithFit", False),
 ])
-def test_the_trust_rule(name, trusted):
+def test_the_trust_list(name, trusted):
     from sknn_digits.persistence import is_trusted
 
     assert is_trusted(name) is trusted
@@ -253,3 +263,199 @@ def test_a_model_of_trusted_types_with_wrong_contents_is_refused(
     path = save_model(model, tmp_path / "wrong.skops")
     with pytest.raises(ValueError, match=rf"wrong\.skops.*({message})"):
         load_model(path)
+
+
+# ---------------------------------------------------------------- the reviewed list
+
+
+def _trusted_names_tool():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "tools" / "trusted_names.py"
+    spec = importlib.util.spec_from_file_location("trusted_names", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore")
+def test_every_supported_composition_is_on_the_list_and_loads_alike(tmp_path):
+    """The list in step with what save_model writes for every supported composition."""
+    from sknn_digits._trusted import TRUSTED_LOADERS, TRUSTED_NAMES
+    from sknn_digits.persistence import named_in
+
+    tool = _trusted_names_tool()
+    for number, (name, (model, X, y)) in enumerate(tool.compositions().items()):
+        fitted = model.fit(X, y)
+        path = save_model(fitted, tmp_path / f"{number}.skops")
+        with zipfile.ZipFile(path) as archive:
+            import json
+
+            names, loaders = named_in(json.loads(archive.read("schema.json")))
+        assert names <= TRUSTED_NAMES, (name, names - TRUSTED_NAMES)
+        assert loaders <= TRUSTED_LOADERS, (name, loaders - TRUSTED_LOADERS)
+        if not hasattr(fitted, "predict_proba"):
+            continue
+        loaded = load_model(path)
+        picture_reader = type(fitted[0]).__name__ == "DigitImageTransformer" if hasattr(
+            fitted, "steps") else False
+        rows = X if not picture_reader else None
+        if rows is not None:
+            np.testing.assert_array_equal(loaded.predict_proba(rows), fitted.predict_proba(rows))
+            np.testing.assert_array_equal(loaded.predict(rows), fitted.predict(rows))
+
+
+def test_the_list_names_nothing_of_the_refused_families():
+    """A review rule the list must keep: no callbacks, trees, boosting, test modules."""
+    from sknn_digits._trusted import TRUSTED_NAMES
+
+    refused = ("sklearn.callback", "sklearn.tree", "sklearn.ensemble._hist_gradient_boosting",
+               "sklearn.ensemble._forest", "sklearn.ensemble._gb", "sklearn.neighbors",
+               "sklearn.conftest", "sklearn._build_utils", "sklearn.utils._testing")
+    assert not [n for n in TRUSTED_NAMES if n.startswith(refused) or ".tests." in n]
+
+
+# ---------------------------------------------------------------- files crafted to harm
+
+
+def _dumped(obj, path):
+    import skops.io
+
+    skops.io.dump(obj, path)
+    return path
+
+
+@pytest.mark.parametrize("make, named", [
+    (lambda X, y: __import__("sklearn.tree", fromlist=["x"]).DecisionTreeClassifier(
+        max_depth=2).fit(X, y), "sklearn.tree"),
+    (lambda X, y: __import__("sklearn.ensemble", fromlist=["x"]).HistGradientBoostingClassifier(
+        max_iter=2).fit(X, y), "TreePredictor"),
+    (lambda X, y: __import__("sklearn.neighbors", fromlist=["x"]).KNeighborsClassifier(
+        algorithm="kd_tree").fit(X, y), "sklearn.neighbors"),
+])
+def test_memory_unsafe_cython_state_is_refused_by_name(make, named, small_digits, tmp_path):
+    """Trees, boosting predictors and KD-trees index memory by numbers a file chooses
+    (a node pointing at feature 10**12 crashed predict); skops' defaults trusted them."""
+    X, y = small_digits[0][:200], small_digits[1][:200]
+    path = _dumped(make(X, y), tmp_path / "cython.skops")
+    with pytest.raises(ValueError, match=f"not trusted.*{named}.*skops.io.load"):
+        load_model(path)
+
+
+def _with_schema(path, edit):
+    """``path`` rewritten with its schema passed through ``edit`` (a dict in, a dict out)."""
+    import json
+
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    members["schema.json"] = json.dumps(edit(json.loads(members["schema.json"]))).encode()
+    out = path.with_name("edited.skops")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out
+
+
+@pytest.mark.parametrize("module", [
+    "sklearn.cluster.tests.test_hierarchical", "sklearn.conftest",
+    "sklearn._build_utils.version", "sklearn.metrics.tests.test_score_objects"])
+def test_deciding_trust_imports_nothing_the_file_names(module, model, tmp_path):
+    """Naming a test module once imported it (binding sockets, writing files, running
+    lscpu) while deciding to refuse the file."""
+    import subprocess
+    import sys
+
+    path = save_model(model, tmp_path / "m.skops")
+
+    def edit(schema):
+        schema["content"]["content"]["activation"] = {
+            "__class__": "X", "__module__": module, "__loader__": "ObjectNode",
+            "content": {"__class__": "dict", "__module__": "builtins",
+                        "__loader__": "DictNode", "content": {}}}
+        return schema
+
+    hostile = _with_schema(path, edit)
+    script = (f"import sys; from sknn_digits.persistence import load_model\n"
+              f"try:\n    load_model({str(hostile)!r})\nexcept ValueError as e:\n"
+              f"    print('REFUSED', e)\nprint('IMPORTED' if {module!r} in sys.modules "
+              "else 'CLEAN')\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert "REFUSED" in done.stdout and module in done.stdout, done.stdout + done.stderr
+    assert done.stdout.strip().endswith("CLEAN"), done.stdout
+
+
+def test_ten_thousand_objects_of_an_unlisted_type_are_refused_at_once(model, tmp_path):
+    """10,000 callback objects in a 41 KB file started 10,000 threads before the refusal."""
+    import threading
+
+    path = save_model(model, tmp_path / "m.skops")
+    one = {"__class__": "RecordingCallback", "__module__": "sklearn.callback.tests._utils",
+           "__loader__": "ObjectNode", "content": {"__class__": "dict",
+                                                   "__module__": "builtins",
+                                                   "__loader__": "DictNode", "content": {}}}
+
+    def edit(schema):
+        schema["content"]["content"]["warm_start"] = {
+            "__class__": "list", "__module__": "builtins", "__loader__": "ListNode",
+            "content": [one] * 10_000}
+        return schema
+
+    hostile = _with_schema(path, edit)
+    threads = threading.active_count()
+    with pytest.raises(ValueError, match="RecordingCallback"):
+        load_model(hostile)
+    assert threading.active_count() == threads
+
+
+def test_an_unknown_skops_loader_is_refused(model, tmp_path):
+    path = save_model(model, tmp_path / "m.skops")
+
+    def edit(schema):
+        schema["content"]["content"]["activation"]["__loader__"] = "ReduceNode"
+        return schema
+
+    with pytest.raises(ValueError, match="ReduceNode"):
+        load_model(_with_schema(path, edit))
+
+
+def _callback_module():
+    try:
+        import sklearn.callback
+    except ImportError:
+        pytest.skip("scikit-learn before 1.9 has no fit callbacks")
+    return sklearn.callback
+
+
+def test_a_file_holding_a_callback_is_refused(small_digits, tmp_path):
+    """A ScoringMonitor holding a ListenerHandle connected to the file's address at load and
+    sent scores there (and unpickled the reply) at every refit."""
+    callbacks = _callback_module()
+    X, y = small_digits
+    network = BackpropMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    network.set_callbacks(callbacks.ScoringMonitor(scoring="accuracy"))
+    network.fit(X, y)
+    path = _dumped(network, tmp_path / "monitored.skops")
+    with pytest.raises(ValueError, match="sklearn.callback"):
+        load_model(path)
+
+
+def test_save_model_leaves_callbacks_out_and_the_callers_model_alone(small_digits, tmp_path):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    callbacks = _callback_module()
+    X, y = small_digits
+    network = BackpropMLPClassifier(hidden_layer_sizes=3, max_iter=3, random_state=0)
+    monitor = callbacks.ScoringMonitor(scoring="accuracy")
+    network.set_callbacks(monitor)
+    model = make_pipeline(MinMaxScaler(), network).fit(X, y)
+    path = save_model(model, tmp_path / "m.skops")
+    assert b"sklearn.callback" not in zipfile.ZipFile(path).read("schema.json")
+    assert model[-1]._skl_callbacks == [monitor]
+    loaded = load_model(path)
+    assert not hasattr(loaded[-1], "_skl_callbacks")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    loaded.fit(X, y)  # a refit of a loaded model has nothing to connect to
