@@ -234,9 +234,24 @@ class Terminated(BaseException):
     """SIGTERM arrived: unwinds like Ctrl-C, so every ``finally`` cleans up (temporary files)."""
 
 
+#: Seconds the stack gets to unwind after SIGTERM before the process ends regardless.
+TERMINATE_GRACE = 1.0
+
+
 @contextmanager
 def _terminate_cleanly():
-    """While the command runs, SIGTERM unwinds the stack; the previous handler comes back after."""
+    """While the command runs, SIGTERM unwinds the stack, and ends the process within
+    :data:`TERMINATE_GRACE` seconds even when the main thread cannot unwind.
+
+    Python runs a signal handler only between bytecodes of the main thread, so
+    a long native computation (a large matrix product, a scikit-learn model's
+    compiled loop) would delay it for as long as it runs.  The C-level handler
+    also writes the signal's number to a pipe (``signal.set_wakeup_fd``); a
+    watchdog thread waiting on that pipe gives the main thread the grace
+    period and then ends the process with SIGTERM's status.  Temporary files
+    a write leaves that way are removed by the next write, as a kill's are.
+    The previous handler and wakeup descriptor come back after.
+    """
     import signal
     import threading
 
@@ -247,11 +262,35 @@ def _terminate_cleanly():
     def unwind(signum, frame):
         raise Terminated()
 
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    finished = threading.Event()
+
+    def watch():
+        while not finished.is_set():
+            try:
+                got = os.read(read_end, 64)
+            except OSError:
+                return
+            if not got:
+                return
+            if signal.SIGTERM in got and not finished.wait(TERMINATE_GRACE):
+                os.write(2, b"sknn-digits: terminated\n")
+                os._exit(128 + signal.SIGTERM)
+
     previous = signal.signal(signal.SIGTERM, unwind)
+    previous_fd = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    watchdog = threading.Thread(target=watch, name="sknn-digits SIGTERM watchdog", daemon=True)
+    watchdog.start()
     try:
         yield
     finally:
+        finished.set()
+        signal.set_wakeup_fd(previous_fd)
         signal.signal(signal.SIGTERM, previous)
+        os.close(write_end)  # the watchdog's read returns empty and it ends
+        watchdog.join()
+        os.close(read_end)
 
 
 def main(argv=None):

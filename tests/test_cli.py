@@ -423,3 +423,40 @@ def test_labels_that_look_like_pixels_are_a_one_line_warning(capsys, tmp_path):
     status, _, err = run(capsys, "train", "--data", str(tmp_path / "t.csv"), "--quiet",
                          "--max-iter", "2", "--test-size", "0", "--label-column", "0")
     assert status == 0 and err == ""
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_command_during_a_long_native_computation(tmp_path):
+    """Python's handler waits for the main thread's next bytecode; a matrix product of
+    minutes kept `sknn-digits` running that long after SIGTERM.  The watchdog ends it
+    within the grace period instead (measured here with room for a busy machine)."""
+    import signal
+    import time
+
+    from sknn_digits.cli import TERMINATE_GRACE
+
+    script = tmp_path / "long_native.py"
+    script.write_text(
+        "import sys\n"
+        "import numpy as np\n"
+        "from sknn_digits import cli\n"
+        "def long(args):\n"
+        "    a = np.ones((4000, 4000))\n"
+        "    print('computing', flush=True)\n"
+        "    np.einsum('ij,jk->ik', a, a)  # a minute or more in one call, no bytecode\n"
+        "    return 0\n"
+        "cli.COMMANDS['main'] = long\n"
+        "sys.exit(cli.main([]))\n")
+    process = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    assert process.stdout.readline().startswith("computing")
+    time.sleep(0.5)
+    sent = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        _, err = process.communicate(timeout=TERMINATE_GRACE + 15)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err
+    assert "terminated" in err
+    assert time.monotonic() - sent < TERMINATE_GRACE + 15
