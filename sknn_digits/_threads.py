@@ -140,22 +140,35 @@ def evaluation_threads(n_threads, layer_sizes, n_rows, busy_elsewhere=None):
     return lambda available: max(1, min(available, free))
 
 
-def cores_busy_elsewhere(seconds=0.05):
-    """How many cores other processes keep busy now, from two readings of ``/proc/stat``.
+def machine_busy_seconds(stat_path="/proc/stat"):
+    """CPU seconds all processes have spent busy since boot (not idle, not waiting on I/O).
 
-    The machine's busy time over a short interval, less this process's own,
-    divided by the interval.  0 where ``/proc/stat`` cannot be read.
+    Read from the first line of ``/proc/stat``: its fields are clock ticks.
     """
-    def busy_ticks():
-        with open("/proc/stat") as stat:
-            fields = [int(v) for v in stat.readline().split()[1:]]
-        return sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # - idle, iowait
+    with open(stat_path) as stat:
+        fields = [int(v) for v in stat.readline().split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle, iowait
+    return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
+
+def own_busy_seconds():
+    """CPU seconds this process has spent, user and system, all its threads."""
+    return sum(os.times()[:2])
+
+
+def cores_busy_elsewhere(seconds=0.05, machine=machine_busy_seconds, own=own_busy_seconds,
+                         clock=time.monotonic, sleep=time.sleep):
+    """How many cores other processes keep busy now, from two readings over ``seconds``.
+
+    The machine's busy time over the interval, less this process's own,
+    divided by the interval.  The readers are parameters so that the
+    arithmetic can be checked against readings a test controls.  0 where
+    ``/proc/stat`` cannot be read.
+    """
     try:
-        ticks_per_second = os.sysconf("SC_CLK_TCK")
-        start, own, wall = busy_ticks(), sum(os.times()[:2]), time.monotonic()
-        time.sleep(seconds)
-        busy = (busy_ticks() - start) / ticks_per_second - (sum(os.times()[:2]) - own)
-        return max(0.0, busy / (time.monotonic() - wall))
+        start, own_start, wall = machine(), own(), clock()
+        sleep(seconds)
+        busy = (machine() - start) - (own() - own_start)
+        return max(0.0, busy / max(clock() - wall, 1e-9))
     except (OSError, ValueError, IndexError):
         return 0.0

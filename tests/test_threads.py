@@ -26,30 +26,51 @@ def test_threads_follow_size_and_the_cores_other_programs_leave_free():
     assert evaluation_threads(None, *big, busy_elsewhere=lambda: 0.0)(1) == 1
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
-def test_a_busy_core_elsewhere_is_seen():
-    import subprocess
-    import sys
+class _FakeMachine:
+    """Readings a test controls: a clock, the machine's busy seconds and this process's."""
 
-    burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.3)  # the burner is running
-        busy = max(cores_busy_elsewhere(0.2) for _ in range(3))
-    finally:
-        burner.kill()
-        burner.wait()
-    assert busy >= 0.5
-    # This process's own work (a thread spinning beside the measurement) is
-    # not counted as another program's.
-    stop = threading.Event()
-    spinner = threading.Thread(target=lambda: [None for _ in iter(stop.is_set, True)])
-    spinner.start()
-    try:
-        own = min(cores_busy_elsewhere(0.2) for _ in range(3))
-    finally:
-        stop.set()
-        spinner.join()
-    assert own < 0.5
+    def __init__(self, others, own):
+        self.now, self.others, self.own_rate = 100.0, others, own
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def machine(self):
+        return self.now * (self.others + self.own_rate)
+
+    def own(self):
+        return self.now * self.own_rate
+
+
+@pytest.mark.parametrize("others, own", [(0.0, 0.0), (1.0, 0.0), (1.5, 1.0), (0.0, 2.0)])
+def test_cores_busy_elsewhere_counts_other_programs_and_not_this_one(others, own):
+    fake = _FakeMachine(others, own)
+    busy = cores_busy_elsewhere(0.2, machine=fake.machine, own=fake.own,
+                                clock=lambda: fake.now, sleep=fake.sleep)
+    assert busy == pytest.approx(others)
+
+
+def test_the_machines_busy_time_is_read_from_proc_stat_fields(tmp_path, monkeypatch):
+    from sknn_digits._threads import machine_busy_seconds
+
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
+    stat.write_text("cpu  100 20 30 5000 70 1 2 3 0 0\ncpu0 1 2 3 4\n")
+    monkeypatch.setattr(os, "sysconf", lambda name: 100)
+    assert machine_busy_seconds(stat) == pytest.approx((100 + 20 + 30 + 1 + 2 + 3) / 100)
+
+
+def test_an_unreadable_proc_stat_reads_as_no_load(tmp_path):
+    def missing():
+        raise OSError("no /proc/stat")
+
+    assert cores_busy_elsewhere(0.01, machine=missing) == 0.0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
+def test_the_real_reading_is_a_number_of_cores():
+    busy = cores_busy_elsewhere(0.05)
+    assert 0.0 <= busy <= (os.cpu_count() or 1) + 0.5
 
 
 def _blas_threads():
