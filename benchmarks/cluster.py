@@ -126,7 +126,7 @@ def _resident():
 
 
 def _load_package():
-    import sknn_digits._dask  # noqa: F401 - what the fit's tasks import
+    import sknn_digits._dask
     import sknn_digits.estimator  # noqa: F401
 
 

@@ -23,14 +23,14 @@ import os
 
 os.environ.setdefault("SCIPY_ARRAY_API", "1")  # before scipy is imported
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the checkout's package, installed or not
@@ -96,7 +96,7 @@ def evaluation_rows(torch, device, X, y, hidden, repeats, synchronize):
 
 
 def fit_rows(torch, device, X, y, hidden, max_iter):
-    params = dict(hidden_layer_sizes=hidden, max_iter=max_iter, tol=0.0, random_state=0)
+    params = {"hidden_layer_sizes": hidden, "max_iter": max_iter, "tol": 0.0, "random_state": 0}
     split = len(y) * 5 // 6
     start = time.perf_counter()
     on_cpu = BackpropMLPClassifier(**params).fit(X[:split], y[:split])

@@ -20,10 +20,10 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-from drawn_variations import VARIATIONS, drawings  # noqa: E402
+from drawn_variations import VARIATIONS, drawings
 
-from sknn_digits.preprocessing import DigitImageTransformer  # noqa: E402
-from sknn_digits.workflow import default_reader  # noqa: E402
+from sknn_digits.preprocessing import DigitImageTransformer
+from sknn_digits.workflow import default_reader
 
 
 def shares(reader, layout, drawn):

@@ -468,7 +468,8 @@ def another_program_busy():
 
 
 def thread_policy(report, cases, repeats):
-    """Fit time with 1 BLAS thread against 2, across problem sizes, on a quiet and a loaded machine."""
+    """Fit time with 1 BLAS thread against 2, across problem sizes, on a quiet and a loaded
+    machine."""
     rows = []
     for m, n, h, k, max_iter in cases:
         X, Y = problem(m, n, k)
@@ -532,7 +533,7 @@ def second_order(report, X, y, repeats):
         start = time.perf_counter()
         model.fit(X, y)
         total = time.perf_counter() - start
-        reached = next((i for i, J in enumerate(model.loss_curve_, 1) if J <= target), None)
+        reached = next((i for i, J in enumerate(model.loss_curve_, 1) if target >= J), None)
         if reached is None:
             rows.append([solver, "not reached", f"{model.loss_:.4f}", f"{total:.2f}"])
             continue

@@ -100,6 +100,6 @@ sample = rng.choice(len(X), 10, replace=False)
 plot_predictions(model, X[sample], y[sample], layout)
 
 # Run as a script, show the figures (the docs' gallery renders them).
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 plt.show()

@@ -63,7 +63,7 @@ def cost_of(p):
 
 _, grad = nn_cost_function(params, N, L, K, X, labels, 1.0)
 grad_1, grad_2 = roll(grad, (N, L, K))
-for name, matrix_index, (rows, cols), offset in [
+for name, matrix_index, (rows, _cols), offset in [
     ("Theta1", 0, theta_1_0.shape, 0), ("Theta2", 1, theta_2_0.shape, theta_1_0.size)
 ]:
     flat = offset + 8 + 7 * rows  # column-major position of [8, 7]

@@ -50,6 +50,6 @@ if EX4_DIR:
     print("course network:", predicted, f"({np.mean(predicted == truth):.0%} right)")
 
 # Run as a script, show the figures (the docs' gallery renders them).
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 plt.show()

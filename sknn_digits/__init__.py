@@ -23,7 +23,7 @@ _PUBLIC = {
     "unroll": "course",
 }
 
-__all__ = ["__version__", *_PUBLIC]
+__all__ = ["__version__", *_PUBLIC]  # noqa: PLE0604 - the keys, all names
 
 
 def __getattr__(name):

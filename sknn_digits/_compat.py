@@ -59,18 +59,18 @@ except ImportError:  # older scikit-learn has no callbacks
 
 
 __all__ = [
-    "_safe_indexing",
     "HAS_CALLBACKS",
-    "_convert_to_numpy",
-    "array_namespace",
-    "check_same_namespace",
-    "device",
-    "get_namespace_and_device",
-    "validate_params",
     "CallbackSupportMixin",
     "Interval",
     "Options",
     "StrOptions",
     "_check_sample_weight",
+    "_convert_to_numpy",
     "_fit_context",
+    "_safe_indexing",
+    "array_namespace",
+    "check_same_namespace",
+    "device",
+    "get_namespace_and_device",
+    "validate_params",
 ]

@@ -359,7 +359,7 @@ def score(estimator, X, y, weights=None):
 
     predicted = estimator.predict(X)
     y = y if is_dask(y) else da.from_array(np.asarray(y), chunks=predicted.chunks[:y.ndim])
-    y = _array(y, "y").rechunk(predicted.chunks[:1] + ((() if y.ndim == 1 else (-1,))))
+    y = _array(y, "y").rechunk(predicted.chunks[:1] + (() if y.ndim == 1 else (-1,)))
     correct = predicted == y
     if correct.ndim == 2:  # multilabel: every label right
         correct = correct.all(axis=1)

@@ -33,8 +33,17 @@ from ._warnings import warn
 from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
 
 # Observer and observing lived here first, and the user guide showed them here.
-__all__ = ["Objective", "Observer", "Problem", "SOLVERS", "Settings", "check_fit_memory",
-           "minimize", "observing", "train"]
+__all__ = [
+    "SOLVERS",
+    "Objective",
+    "Observer",
+    "Problem",
+    "Settings",
+    "check_fit_memory",
+    "minimize",
+    "observing",
+    "train",
+]
 
 #: ``scipy.optimize.minimize`` methods that use the gradient and no Hessian.
 FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
@@ -157,7 +166,8 @@ def check_fit_memory(layer_sizes, n_rows, itemsize, solver, available=None):
     """
     network = Network(layer_sizes)
     n_params, hidden, outputs = network.n_params, layer_sizes[1:-1], layer_sizes[-1]
-    solver_vectors = n_params * (n_params + 8) if solver == "BFGS" else n_params * (2 * LBFGS_MEMORY + 8)
+    solver_vectors = (n_params * (n_params + 8) if solver == "BFGS"
+                      else n_params * (2 * LBFGS_MEMORY + 8))
     needed = (network.evaluation_bytes(n_rows, itemsize) + n_rows * outputs * itemsize
               + 8 * solver_vectors)
     if solver == "BFGS" and 8 * n_params**2 > needed / 2:
@@ -205,7 +215,7 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
     initial_loss = objective(x0)[0]
     for observer in observers:
         observer.start(x0, initial_loss)
-    loss_curve, stopped_by = [], []
+    loss_curve, stopped_by, out_of_evaluations = [], [], []
 
     def callback(xk):
         J = objective(xk)[0]  # remembered: xk was just evaluated
@@ -214,6 +224,7 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
         stop = [observer.step(step) for observer in observers]  # every observer sees it
         if solver != "TNC" and (any(stop) or objective.n_evaluations >= max_fun):
             stopped_by.extend(o for o, asked in zip(observers, stop) if asked)
+            out_of_evaluations.append(objective.n_evaluations >= max_fun)
             raise StopIteration  # scipy ends the solve and returns xk
 
     result = scipy.optimize.minimize(
@@ -231,6 +242,9 @@ def minimize(objective, x0, solver, *, max_iter, max_fun, tol, observers=()):
         elif len(loss_curve) >= max_iter or (solver == "TNC" and result.nfev >= max_iter):
             limit = "max_iter"
     message = stopped_by[0].reason if stopped_by and not limit else str(result.message)
+    if limit == "max_fun" and out_of_evaluations:  # scipy's words would blame the callback
+        message = (f"stopped after {objective.n_evaluations} evaluations of the cost, "
+                   f"max_fun={max_fun}")
     return Result(result.x, J, initial_loss, loss_curve, len(loss_curve),
                   objective.n_evaluations, message, limit)
 

@@ -41,7 +41,8 @@ contiguous view of the flat vector and no copy is made to read or write them.
 """
 
 import threading
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -917,8 +918,8 @@ class Network:
         delta -= Y
         delta *= w
         grad_coefs, grad_intercepts = [None] * len(coefs), [None] * len(coefs)
-        for layer, a, delta, _ in _backward(delta, activations, coefs, self.activation):
-            grad_W, grad_intercepts[layer] = _layer_gradient(a, delta)  # BP3, BP4
+        for layer, a, delta_l, _ in _backward(delta, activations, coefs, self.activation):
+            grad_W, grad_intercepts[layer] = _layer_gradient(a, delta_l)  # BP3, BP4
             grad_W += (alpha / m) * coefs[layer]  # the penalty's part of dJ/dW_l
             grad_coefs[layer] = grad_W
         return J, self.pack(grad_coefs, grad_intercepts)

@@ -163,7 +163,7 @@ def check_thetas(thetas):
     >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])
     Traceback (most recent call last):
     ...
-    ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of shape (25, 401).
+    ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of ...
     """
     thetas = [np.array(t, dtype=np.float64) for t in thetas]
     if not thetas:
@@ -227,7 +227,7 @@ def labels_to_indicators(y, num_labels):
     if y.size == 0:
         return np.zeros((0, num_labels))
     if y.dtype.kind in "iu":  # integers: only their range to check
-        valid = 1 <= y.min() and y.max() <= num_labels
+        valid = y.min() >= 1 and y.max() <= num_labels
     else:
         numeric = np.issubdtype(y.dtype, np.number) or y.dtype == bool
         valid = numeric and np.all((y >= 1) & (y <= num_labels) & (y == np.floor(y)))

@@ -28,11 +28,11 @@ from .course import check_thetas
 __all__ = [
     "EX4_CLASSES",
     "load_chunks",
+    "load_data",
     "load_dataset",
     "load_ex4_data",
     "load_ex4_model",
     "load_ex4_weights",
-    "load_data",
     "load_mnist",
 ]
 

@@ -155,8 +155,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         The cost ``J`` (data term plus penalty) at the returned weights.
     loss_curve_ : list of float
         ``J`` after each solver iteration.
+    best_loss_ : float or None
+        The least ``J`` the solver reached (the least of ``loss_curve_``, or
+        the starting cost when no iteration ran), as ``MLPClassifier``'s;
+        None with ``early_stopping``, whose best is ``best_validation_score_``.
     n_iter_ : int
         Number of solver iterations of the last fit.
+    t_ : int
+        Training samples the solver has seen: ``n_iter_`` times the number of
+        samples, every iteration using all of them (added to the previous
+        fit's with ``warm_start``), as ``MLPClassifier``'s.
     solver_message_ : str
         The solver's final message.
     validation_scores_ : list of float or None
@@ -274,6 +282,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             self._weights(network.params_like(fit.params, data.X), network.layer_sizes),
             loss_=fit.loss, n_iter_=fit.n_iter, solver_message_=fit.message,
             loss_curve_=(list(self.loss_curve_) if warm else []) + fit.loss_curve,
+            best_loss_=None if self.early_stopping else float(min(fit.loss_curve,
+                                                                  default=fit.loss)),
+            t_=(getattr(self, "t_", 0) if warm else 0) + fit.n_iter * int(data.X.shape[0]),
             validation_scores_=fit.validation_scores,
             best_validation_score_=fit.best_validation_score)
         if "feature_names_in_" not in fitted:
@@ -287,8 +298,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _weights(params, layer_sizes):
         """The fitted weight attributes of a parameter vector; they share its memory."""
         coefs, intercepts = Network(layer_sizes).unpack(params)
-        return dict(thetas_=roll(params, layer_sizes), coefs_=coefs, intercepts_=intercepts,
-                    n_layers_=len(layer_sizes), n_outputs_=layer_sizes[-1])
+        return {"thetas_": roll(params, layer_sizes), "coefs_": coefs, "intercepts_": intercepts,
+                    "n_layers_": len(layer_sizes), "n_outputs_": layer_sizes[-1]}
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))

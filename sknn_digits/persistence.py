@@ -80,8 +80,9 @@ def trusted_types():
     Examples
     --------
     >>> from sknn_digits.persistence import trusted_types
-    >>> trusted_types()
-    ['sknn_digits.estimator.BackpropMLPClassifier', 'sknn_digits.preprocessing.DigitImageTransformer']
+    >>> trusted_types()  # doctest: +NORMALIZE_WHITESPACE
+    ['sknn_digits.estimator.BackpropMLPClassifier',
+     'sknn_digits.preprocessing.DigitImageTransformer']
     """
     return list(TRUSTED_TYPES)
 
@@ -356,7 +357,8 @@ def _inflated_size(archive, info, limit, path):
     """The bytes ``info``'s member inflates to, read in steps; refused past its declared
     size or ``limit``, whichever comes first."""
     if info.file_size > limit:
-        raise ValueError(f"'{path}' would expand to more than {format_bytes(limit)} when loaded (its "
+        raise ValueError(f"'{path}' would expand to more than {format_bytes(limit)} when "
+                         "loaded (its "
                          f"member {info.filename} alone declares {format_bytes(info.file_size)}); "
                          "it was not loaded.")
     size = 0

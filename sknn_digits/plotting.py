@@ -208,7 +208,8 @@ def plot_loss_curve(estimator):
     ax.set_xlabel("iteration")
     ax.set_ylabel("cost J")
     ax.set_yscale("log")
-    ax.set_title(f"{estimator.solver}: J = {estimator.loss_:.4f} after {estimator.n_iter_} iterations")
+    ax.set_title(f"{estimator.solver}: J = {estimator.loss_:.4f} after {estimator.n_iter_} "
+                 "iterations")
     ax.grid(True, alpha=0.3)
     return fig
 

@@ -194,11 +194,12 @@ def parse_drawing(body):
     try:
         request = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RequestError(HTTPStatus.BAD_REQUEST, f"the body is not valid JSON ({error}).")
+        raise RequestError(HTTPStatus.BAD_REQUEST,
+                           f"the body is not valid JSON ({error}).") from None
     except (RecursionError, ValueError) as error:  # nested too deep, an integer too long
         raise RequestError(HTTPStatus.BAD_REQUEST,
                            f"the body is JSON this server does not read ({type(error).__name__}"
-                           ": nested too deep or a number too long).")
+                           ": nested too deep or a number too long).") from None
     if not isinstance(request, dict) or len({"image", "pixels"} & request.keys()) != 1:
         raise RequestError(HTTPStatus.BAD_REQUEST,
                            'send a JSON object with one of "image" (an encoded picture, '
@@ -219,16 +220,16 @@ def _decode_image_field(text):
     try:
         data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as error:
-        raise RequestError(HTTPStatus.BAD_REQUEST, f'"image" is not base64 ({error}).')
+        raise RequestError(HTTPStatus.BAD_REQUEST, f'"image" is not base64 ({error}).') from None
     try:
         return decode_image(data, name='"image"', formats=IMAGE_FORMATS,
                             max_pixels=MAX_DRAWING_PIXELS)
     except ValueError as error:
         if "megapixels" in str(error):
-            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error))
+            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)) from None
         raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY,
                            '"image" is not an image file that can be read: a PNG, JPEG, GIF, '
-                           "BMP or WebP picture.")
+                           "BMP or WebP picture.") from None
 
 
 def _pixels_field(rows):
@@ -377,7 +378,7 @@ def make_app(state, hosts, origins, any_address_port=None):
         try:
             return reader().read(pixels)
         except ValueError as error:  # a picture without ink, an unusable shape
-            raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
+            raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
 
     async def predict(request):
         reader()  # 503 at once while the model is not ready
@@ -462,7 +463,7 @@ def _names(host, port):
     names = {"127.0.0.1", "localhost", "[::1]", host.lower()}
     if ":" in host:
         names.add(f"[{host.lower()}]")
-    hosts = {f"{name}:{port}" for name in names} | ({name for name in names} if port == 80
+    hosts = {f"{name}:{port}" for name in names} | (set(names) if port == 80
                                                     else set())
     return hosts, {f"http://{name}:{port}" for name in names}
 

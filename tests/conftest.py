@@ -6,11 +6,11 @@ import os
 # scikit-learn's own array API checks in check_estimator) need it on.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 EX4_WEIGHTS = SHARED / "data" / "ex4weights.mat"
@@ -71,7 +71,7 @@ def cluster_client():
     pytest.importorskip("distributed")
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=":0", silence_logs=40) as cluster:
-        with Client(cluster) as client:
-            yield client
+    with (LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                       dashboard_address=":0", silence_logs=40) as cluster,
+          Client(cluster) as client):
+        yield client

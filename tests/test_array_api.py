@@ -16,7 +16,7 @@ from sklearn.utils.estimator_checks import check_array_api_input
 from sknn_digits import BackpropMLPClassifier
 
 try:  # scikit-learn's array API dispatch: built in from 1.7, the package before
-    import sklearn.externals.array_api_compat  # noqa: F401
+    import sklearn.externals.array_api_compat
 except ImportError:
     pytest.importorskip("array_api_compat", reason="scikit-learn before 1.7 needs the "
                         "array-api-compat package for array API dispatch")
@@ -100,7 +100,7 @@ def test_hessian_products_run_in_the_namespace(data, torch, solver):
 def test_weights_early_stopping_and_warm_start(data, torch):
     X, y = data
     weights = np.random.default_rng(0).integers(0, 3, len(y)).astype(float)
-    params = dict(max_iter=40, class_weight="balanced")
+    params = {"max_iter": 40, "class_weight": "balanced"}
     expected = _fit(X, y, **params, early_stopping=True)
     expected_weighted = _fit(X, y, **params).fit(X, y, sample_weight=weights)
     with sklearn.config_context(array_api_dispatch=True):
@@ -119,9 +119,9 @@ def test_weights_early_stopping_and_warm_start(data, torch):
 def test_what_cannot_work_is_refused_clearly(torch):
     X = torch.eye(4, 3, dtype=torch.float64)
     y = torch.asarray([0, 1, 0, 1])
-    with sklearn.config_context(array_api_dispatch=True):
-        with pytest.raises(TypeError, match="Sparse X of the .*torch namespace"):
-            BackpropMLPClassifier().fit(X.to_sparse(), y)
+    with (sklearn.config_context(array_api_dispatch=True),
+          pytest.raises(TypeError, match="Sparse X of the .*torch namespace")):
+        BackpropMLPClassifier().fit(X.to_sparse(), y)
     da = pytest.importorskip("dask.array")
     on_device = da.from_array(np.eye(4, 3), chunks=2).map_blocks(
         torch.asarray, meta=torch.empty((0, 3), dtype=torch.float64))

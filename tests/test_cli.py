@@ -130,7 +130,7 @@ def test_grid_search_command(capsys):
 
 def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
     pytest.importorskip("matplotlib")
-    status, out, _ = run(capsys, "show", "--out-dir", str(tmp_path))
+    status, _out, _ = run(capsys, "show", "--out-dir", str(tmp_path))
     names = {"digits.png", "hidden_units.png", "predictions.png", "confusion_matrix.png",
              "loss_curve.png"}
     assert status == 0 and {p.name for p in tmp_path.iterdir()} == names
@@ -143,7 +143,7 @@ def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
 
 
 def test_show_creates_its_folder_and_refuses_a_file(capsys, tmp_path):
-    status, out, _ = run(capsys, "show", "--out-dir", str(tmp_path / "pictures"))
+    status, _out, _ = run(capsys, "show", "--out-dir", str(tmp_path / "pictures"))
     assert status == 0 and (tmp_path / "pictures" / "digits.png").stat().st_size > 0
     (tmp_path / "README.md").write_text("x")
     status, _, err = run(capsys, "show", "--out-dir", str(tmp_path / "README.md"))
@@ -410,7 +410,7 @@ def test_a_label_first_csv_trains_on_its_label_column(capsys, tmp_path):
 def test_labels_that_look_like_pixels_are_a_one_line_warning(capsys, tmp_path):
     from sklearn.datasets import load_digits
 
-    X, y = load_digits(return_X_y=True)
+    _X, y = load_digits(return_X_y=True)
     pixels = np.random.default_rng(0).integers(0, 256, (300, 64))  # MNIST-like intensities
     data = np.column_stack([y[:300], pixels])  # label first, no header
     np.savetxt(tmp_path / "t.csv", data, delimiter=",", fmt="%d")

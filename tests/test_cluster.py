@@ -18,7 +18,7 @@ def client(cluster_client):
 
 
 def _search(small_digits, **fit_context):
-    X, y = small_digits
+    _X, _y = small_digits
     return GridSearchCV(
         BackpropMLPClassifier(max_iter=40, random_state=0),
         {"alpha": [0.1, 1.0], "hidden_layer_sizes": [8, 16]},

@@ -32,7 +32,7 @@ def test_check_sample_weight_rejects_negative_weights_and_keeps_dtype():
 
 def test_callback_mixin_is_scikit_learns_from_1_9():
     major, minor = (int(part) for part in sklearn.__version__.split(".")[:2])
-    assert _compat.HAS_CALLBACKS == ((major, minor) >= (1, 9))
+    assert ((major, minor) >= (1, 9)) == _compat.HAS_CALLBACKS
     assert issubclass(BackpropMLPClassifier, _compat.CallbackSupportMixin)
 
 

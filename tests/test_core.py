@@ -82,7 +82,7 @@ def test_cost_matches_per_sample_loop(activation, output, weighted):
     sw = np.arange(1.0, 10.0) if weighted else None
     J, _ = loss_and_gradient(params, layer_sizes, X, Y, 1.3, activation, output, sw)
     expected = _slow_cost(params, layer_sizes, X, Y, 1.3, activation, output, sw)
-    assert J == pytest.approx(expected, rel=1e-12)
+    assert pytest.approx(expected, rel=1e-12) == J
 
 
 def test_integer_weights_equal_repeated_samples():
@@ -105,7 +105,7 @@ def test_penalty_leaves_biases_alone():
     thetas = roll(params, layer_sizes)
     m = X.shape[0]
     penalty = sum((t[:, 1:] ** 2).sum() for t in thetas)
-    assert J1 - J0 == pytest.approx(2.0 / (2 * m) * penalty)
+    assert pytest.approx(2.0 / (2 * m) * penalty) == J1 - J0
     for d0, d1, t in zip(roll(g0, layer_sizes), roll(g1, layer_sizes), thetas):
         np.testing.assert_allclose(d1[:, 0], d0[:, 0])
         np.testing.assert_allclose(d1[:, 1:] - d0[:, 1:], 2.0 / m * t[:, 1:])
@@ -167,7 +167,7 @@ def test_sparse_input_gives_dense_result():
     dense = loss_and_gradient(params, layer_sizes, X, Y, 0.3)
     for fmt in (sparse.csr_matrix, sparse.csc_array):
         J, grad = loss_and_gradient(params, layer_sizes, fmt(X), Y, 0.3)
-        assert J == pytest.approx(dense[0], rel=1e-13)
+        assert pytest.approx(dense[0], rel=1e-13) == J
         np.testing.assert_allclose(grad, dense[1], rtol=1e-12, atol=1e-15)
 
 
@@ -179,7 +179,7 @@ def test_float32_input_is_computed_in_float32():
     activations, z = forward(X32, *unpack(params.astype(np.float32), layer_sizes))
     assert z.dtype == np.float32 and activations[1].dtype == np.float32
     J32, g32 = loss_and_gradient(params, layer_sizes, X32, Y.astype(np.float32), 0.3)
-    assert J32 == pytest.approx(J64, rel=1e-5)
+    assert pytest.approx(J64, rel=1e-5) == J32
     np.testing.assert_allclose(g32, g64, rtol=1e-3, atol=1e-5)
 
 
@@ -277,7 +277,7 @@ def test_the_fused_numpy_evaluation_matches_the_equations(activation, output, we
         return (weights @ losses + 0.7 / 2 * sum((W * W).sum() for W in coefs)) / weights.sum()
 
     J, grad = network.loss_gradient(params, X, Y, w, alpha=0.7)
-    assert J == pytest.approx(reference(params), rel=1e-12)
+    assert pytest.approx(reference(params), rel=1e-12) == J
     step = 1e-6
     numerical = np.array([(reference(params + step * e) - reference(params - step * e)) / (2 * step)
                           for e in np.eye(network.n_params)])
@@ -305,7 +305,7 @@ def test_float32_cost_of_a_confident_network_keeps_its_digits():
     J64, _ = network.loss_gradient(params, X, Y)
     J32, _ = network.loss_gradient(params, X.astype(np.float32), Y.astype(np.float32))
     assert J64 < 0.05
-    assert J32 == pytest.approx(J64, rel=1e-3)
+    assert pytest.approx(J64, rel=1e-3) == J32
 
 
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
@@ -331,7 +331,7 @@ def test_every_depth_and_input_layout_agrees_with_the_per_sample_loop(layer_size
         return _slow_cost(p, layer_sizes, X, Y, 0.4, "logistic", "logistic", None)
 
     J, grad = loss_and_gradient(params, layer_sizes, given, Y, 0.4)
-    assert J == pytest.approx(slow(params), rel=1e-13)
+    assert pytest.approx(slow(params), rel=1e-13) == J
     assert relative_difference(numerical_gradient(slow, params, epsilon=1e-5), grad) < 1e-8
 
 

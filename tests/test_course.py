@@ -52,7 +52,7 @@ def test_nn_cost_function_matches_per_sample_loop(digits, lambda_):
     theta_1 = rand_initialize_weights(64, 25, random_state=0)
     theta_2 = rand_initialize_weights(25, 10, random_state=1)
     J, grad = nn_cost_function(unroll(theta_1, theta_2), 64, 25, 10, X, y, lambda_)
-    assert J == pytest.approx(_course_cost_loop(theta_1, theta_2, X, y, 10, lambda_), rel=1e-12)
+    assert pytest.approx(_course_cost_loop(theta_1, theta_2, X, y, 10, lambda_), rel=1e-12) == J
     assert grad.shape == (25 * 65 + 10 * 26,)
 
 

@@ -124,7 +124,7 @@ def test_csv_with_a_byte_order_mark_keeps_its_first_row(tmp_path):
     path = tmp_path / "bom.csv"
     path.write_bytes(("\ufeff" + "".join(f"{i},{2 * i},{i % 3}\n" for i in range(60)))
                      .encode("utf-8"))
-    X, y = load_dataset(path)
+    X, _y = load_dataset(path)
     assert X.shape == (60, 2) and X[0].tolist() == [0.0, 0.0]
 
 

@@ -67,7 +67,7 @@ def fitted(small_digits):
 
 
 def test_fitted_attributes_and_layouts(fitted, small_digits):
-    X, y = small_digits
+    _X, _y = small_digits
     clf = fitted
     np.testing.assert_array_equal(clf.classes_, np.arange(10))
     assert clf.n_features_in_ == 64 and clf.n_layers_ == 4 and clf.n_outputs_ == 10
@@ -565,3 +565,27 @@ def test_weights_whose_sum_overflows_give_an_error_not_an_untrained_model(small_
     X, y = small_digits
     with pytest.raises(ValueError, match="sums to more than floating point holds"):
         BackpropMLPClassifier().fit(X, y, sample_weight=np.full(len(y), 1e308))
+
+
+def test_best_loss_and_samples_seen_as_mlpclassifiers(small_digits):
+    X, y = small_digits
+    model = BackpropMLPClassifier(hidden_layer_sizes=5, max_iter=8, random_state=0).fit(X, y)
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.t_ == model.n_iter_ * len(X)
+    model.set_params(warm_start=True, max_iter=3).fit(X, y)
+    assert model.t_ == len(model.loss_curve_) * len(X)
+    assert model.best_loss_ == min(model.loss_curve_[-model.n_iter_:])
+    early = BackpropMLPClassifier(hidden_layer_sizes=5, max_iter=5, early_stopping=True,
+                                  random_state=0).fit(X, y)
+    assert early.best_loss_ is None and early.best_validation_score_ is not None
+
+
+def test_a_cg_fit_stopped_by_max_fun_says_so(small_digits):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = small_digits
+    model = BackpropMLPClassifier(hidden_layer_sizes=5, solver="CG", max_iter=500, max_fun=6,
+                                  tol=None, random_state=0)
+    with pytest.warns(ConvergenceWarning, match=r"max_fun=6") as caught:
+        model.fit(X, y)
+    assert not any("StopIteration" in str(w.message) for w in caught)

@@ -84,7 +84,7 @@ def test_lbfgs_classification_maxfun(X, y, activation):
                                 max_fun=10, random_state=1, activation=activation)
     with pytest.warns(ConvergenceWarning, match="max_fun=10"):
         mlp.fit(X, y)
-    assert 10 >= mlp.n_iter_
+    assert mlp.n_iter_ <= 10
 
 
 def test_multilabel_classification():
@@ -189,7 +189,7 @@ def test_n_iter_no_change_inf():
     # The held-out accuracy stops improving within a few iterations: a finite
     # patience stops the fit, an infinite one runs to max_iter.
     X, y = X_digits_binary[:100], y_digits_binary[:100]
-    params = dict(max_iter=60, early_stopping=True, tol=0.0, random_state=0)
+    params = {"max_iter": 60, "early_stopping": True, "tol": 0.0, "random_state": 0}
     assert BackpropMLPClassifier(n_iter_no_change=10, **params).fit(X, y).n_iter_ < 60
     clf = BackpropMLPClassifier(n_iter_no_change=np.inf, **params).fit(X, y)
     assert clf.n_iter_ == 60 and len(clf.validation_scores_) == 60
@@ -212,7 +212,8 @@ def test_mlp_early_stopping_string_labels():
 
 
 def test_mlp_classifier_dtypes_casting():
-    params = dict(alpha=1e-5, hidden_layer_sizes=(5, 3), random_state=1, max_iter=100, tol=1e-1)
+    params = {"alpha": 1e-5, "hidden_layer_sizes": (5, 3), "random_state": 1, "max_iter": 100,
+              "tol": 1e-1}
     mlp_64 = BackpropMLPClassifier(**params).fit(X_digits[:300], y_digits[:300])
     mlp_32 = BackpropMLPClassifier(**params).fit(X_digits[:300].astype(np.float32),
                                                  y_digits[:300])
@@ -273,7 +274,7 @@ def test_mlp_warm_start_no_convergence():
 def test_mlp_sample_weight_with_early_stopping():
     X, y = make_classification(n_samples=100, n_features=2, n_informative=2, n_redundant=0,
                                random_state=42)
-    params = dict(hidden_layer_sizes=10, early_stopping=True, tol=1e-2, random_state=42)
+    params = {"hidden_layer_sizes": 10, "early_stopping": True, "tol": 1e-2, "random_state": 42}
     m1 = BackpropMLPClassifier(**params).fit(X, y, sample_weight=np.ones_like(y, dtype=float))
     m2 = BackpropMLPClassifier(**params).fit(X, y, sample_weight=None)
     np.testing.assert_allclose(m1.predict_proba(X), m2.predict_proba(X))

@@ -1,6 +1,5 @@
 """Sizes checked before the work: the memory a job needs against what is available."""
 
-import numpy as np
 import pytest
 
 from sknn_digits import BackpropMLPClassifier

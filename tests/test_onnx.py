@@ -94,7 +94,7 @@ def test_the_command_line_writes_an_onnx_file_atomically(data, tmp_path, capsys)
     save_model(model, tmp_path / "m.skops")
     target = tmp_path / "m.onnx"
     assert main(["export", "--model", str(tmp_path / "m.skops"), "--onnx", str(target)]) == 0
-    label, proba = _run(__import__("onnx").load(str(target)), X)
+    _label, proba = _run(__import__("onnx").load(str(target)), X)
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.skops"]
     assert main(["export", "--model", str(tmp_path / "m.skops"), "--onnx", str(target)]) == 1

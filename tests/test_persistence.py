@@ -7,8 +7,8 @@ import pytest
 
 pytest.importorskip("skops")
 
-from sknn_digits import BackpropMLPClassifier  # noqa: E402
-from sknn_digits.persistence import load_model, save_model  # noqa: E402
+from sknn_digits import BackpropMLPClassifier
+from sknn_digits.persistence import load_model, save_model
 
 
 @pytest.fixture(scope="module")

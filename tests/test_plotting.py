@@ -95,11 +95,12 @@ def test_plot_confusion_matrix_uses_sklearn_counts(model, small_digits):
     X, y = small_digits
     fig = plot_confusion_matrix(model, X, y)
     texts = [int(t.get_text()) for t in fig.axes[0].texts]
-    np.testing.assert_array_equal(np.reshape(texts, (10, 10)), confusion_matrix(y, model.predict(X)))
+    np.testing.assert_array_equal(np.reshape(texts, (10, 10)),
+                                  confusion_matrix(y, model.predict(X)))
 
 
 def test_pipelines_are_accepted(model, small_digits):
-    X, _ = small_digits
+    _X, _ = small_digits
     pipe = make_pipeline(FunctionTransformer(), model)
     assert plot_hidden_units(pipe).axes and plot_loss_curve(pipe).axes
 

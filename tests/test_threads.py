@@ -131,7 +131,7 @@ def test_fits_in_threads_restore_blas_limits_and_match_sequential_fits(small_dig
 
     X, y = small_digits
     before = _blas_threads()
-    settings = [dict(hidden_layer_sizes=h, random_state=s) for h in (10, 20) for s in (0, 1)]
+    settings = [{"hidden_layer_sizes": h, "random_state": s} for h in (10, 20) for s in (0, 1)]
 
     def fit(params):
         return BackpropMLPClassifier(max_iter=60, **params).fit(X, y).thetas_

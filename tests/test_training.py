@@ -45,7 +45,8 @@ def test_observers_see_start_every_iteration_and_close(solver):
                       np.eye(2)[rng.integers(0, 2, 30)], alpha=0.1)
     objective = Objective(problem)
     record, stopper = _Record(), _Record(stop_at=4)
-    result = minimize(objective, initial_params(problem.network.layer_sizes, random_state=0), solver,
+    start = initial_params(problem.network.layer_sizes, random_state=0)
+    result = minimize(objective, start, solver,
                       max_iter=50, max_fun=15000, tol=None, observers=[record, stopper])
     assert result.n_iter == 4  # the second observer asked to stop after iteration 4
     assert record.events[0] == ("start", result.initial_loss)
@@ -63,6 +64,10 @@ def test_max_fun_stops_solvers_without_a_limit_of_their_own():
     result = minimize(objective, initial_params(problem.network.layer_sizes, random_state=0), "CG",
                       max_iter=500, max_fun=12, tol=1e-12)
     assert result.limit == "max_fun" and 12 <= result.n_evaluations < 20
+    # scipy says "`callback` raised `StopIteration`"; the user is told what stopped it.
+    assert "StopIteration" not in result.message
+    assert f"stopped after {result.n_evaluations} evaluations of the cost, max_fun=12" \
+        == result.message
 
 
 def _digits_split():
@@ -77,7 +82,7 @@ def test_the_cost_test_stops_where_J_has_settled_and_keeps_the_accuracy():
     from sknn_digits import BackpropMLPClassifier
 
     X_train, X_test, y_train, y_test = _digits_split()
-    params = dict(hidden_layer_sizes=25, alpha=1.0, max_iter=1000, random_state=0)
+    params = {"hidden_layer_sizes": 25, "alpha": 1.0, "max_iter": 1000, "random_state": 0}
     by_cost = BackpropMLPClassifier(**params).fit(X_train, y_train)
     by_gradient = BackpropMLPClassifier(n_iter_no_change=np.inf, **params).fit(X_train, y_train)
     assert by_cost.solver_message_ == "J did not fall by tol=0.0001 for more than 10 iterations"

@@ -28,7 +28,8 @@ from draw_digits import STROKES, draw  # noqa: E402
 @pytest.fixture(scope="module")
 def model():
     """The network ``sknn-digits draw`` trains when given no model."""
-    return default_pipeline(BackpropMLPClassifier(random_state=0)).fit(*load_digits(return_X_y=True))
+    X, y = load_digits(return_X_y=True)
+    return default_pipeline(BackpropMLPClassifier(random_state=0)).fit(X, y)
 
 
 @pytest.fixture(scope="module")

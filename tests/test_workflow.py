@@ -23,7 +23,7 @@ def raw_digits():
 
 def test_holdout_in_memory_is_stratified(raw_digits):
     X, y = raw_digits
-    X_train, X_test, y_train, y_test = holdout(X, y, 0.2, random_state=0)
+    _X_train, X_test, _y_train, y_test = holdout(X, y, 0.2, random_state=0)
     assert len(X_test) == len(y_test) == int(np.ceil(0.2 * len(y)))
     np.testing.assert_allclose(np.bincount(y_test) / len(y_test), np.bincount(y) / len(y),
                                atol=0.01)
@@ -96,9 +96,9 @@ def test_a_listener_that_never_speaks_is_refused_within_the_timeout():
         listener.listen(8)  # the kernel accepts connections; nothing ever answers
         address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
         start = time.monotonic()
-        with pytest.raises(ValueError, match=f"cannot reach the Dask scheduler at {address}"):
-            with connect(address, timeout=2):
-                pass
+        with (pytest.raises(ValueError, match=f"cannot reach the Dask scheduler at {address}"),
+              connect(address, timeout=2)):
+            pass
         assert time.monotonic() - start < 15
 
 
@@ -110,9 +110,10 @@ def test_losing_every_worker_mid_fit_is_one_clear_error():
     from sknn_digits._training import Observer, observing
 
     X, y = load_digits(return_X_y=True)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  host="127.0.0.1", dashboard_address=":0",
-                                  silence_logs=50) as cluster, distributed.Client(cluster) as client:
+    with (distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                   host="127.0.0.1", dashboard_address=":0",
+                                   silence_logs=50) as cluster,
+          distributed.Client(cluster) as client):
         X_dask, y_dask = spread(X, y, client)
         pids = list(client.run(os.getpid).values())
 
