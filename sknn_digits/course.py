@@ -244,8 +244,23 @@ def labels_to_indicators(y, num_labels):
     return indicators
 
 
+def course_lambda(lambda_, λ, default=0.0):
+    """The regularisation strength given as ``lambda_`` or as ``λ`` (the course's notebooks
+    write ``λ=``), never both.
+
+    Examples
+    --------
+    >>> from sknn_digits.course import course_lambda
+    >>> course_lambda(None, 3), course_lambda(1.0, None), course_lambda(None, None)
+    (3, 1.0, 0.0)
+    """
+    if lambda_ is not None and λ is not None:
+        raise TypeError("give the regularisation strength once: lambda_= or λ=, not both.")
+    return default if lambda_ is None and λ is None else (λ if lambda_ is None else lambda_)
+
+
 def nn_cost_function(
-    nn_params, input_layer_size, hidden_layer_size, num_labels, X, y, lambda_=0.0
+    nn_params, input_layer_size, hidden_layer_size, num_labels, X, y, lambda_=None, *, λ=None
 ):
     """Cost and gradient of the course's two-layer sigmoid network.
 
@@ -262,6 +277,8 @@ def nn_cost_function(
     lambda_ : float, default=0.0
         Regularisation strength: adds ``lambda_ / (2 m)`` times the sum of
         the squared non-bias weights.
+    λ : float, optional
+        The same, by the name the course's notebooks use (``λ=1``).
 
     Returns
     -------
@@ -281,6 +298,7 @@ def nn_cost_function(
     >>> round(J, 6)   # two units, each log(2)
     1.386294
     """
+    lambda_ = course_lambda(lambda_, λ)
     # An optimiser calls this hundreds of times with the same X and y: X that
     # is already a 2-D float64 array is taken as it is, the finiteness scan of
     # X is paid only when the result shows it is needed, and the

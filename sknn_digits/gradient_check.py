@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .course import nn_cost_function, unroll
+from .course import course_lambda, nn_cost_function, unroll
 from .initialization import debug_initialize_weights
 
 __all__ = ["TOLERANCE", "check_nn_gradients", "numerical_gradient", "relative_difference"]
@@ -72,7 +72,7 @@ def relative_difference(a, b):
     return float(np.linalg.norm(a - b) / denominator) if denominator else 0.0
 
 
-def check_nn_gradients(lambda_=0.0, verbose=False):
+def check_nn_gradients(lambda_=None, verbose=False, *, λ=None):
     """Compare backpropagation with numerical gradients on a small network.
 
     Builds the course's debug problem: a 3-5-3 network with weights from
@@ -84,6 +84,8 @@ def check_nn_gradients(lambda_=0.0, verbose=False):
     ----------
     lambda_ : float, default=0.0
         Regularisation strength.
+    λ : float, optional
+        The same, by the course's name for it (``check_nn_gradients(λ=3)``).
     verbose : bool, default=False
         Print the two gradients side by side (left: backprop, right:
         numerical), as the course does.
@@ -99,6 +101,7 @@ def check_nn_gradients(lambda_=0.0, verbose=False):
     >>> check_nn_gradients(lambda_=3.0) < 1e-9
     True
     """
+    lambda_ = course_lambda(lambda_, λ)
     if not (np.isfinite(lambda_) and lambda_ >= 0):
         raise ValueError(f"lambda_ must be a finite, non-negative number, got {lambda_!r}.")
     input_layer_size, hidden_layer_size, num_labels, m = 3, 5, 3, 5

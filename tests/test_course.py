@@ -136,3 +136,22 @@ def test_course_functions_validate_X(X, match):
         nn_cost_function(np.zeros(12), 2, 2, 2, X, np.ones(len(X), dtype=int))
     with pytest.raises(ValueError, match=match):
         predict(np.zeros((2, 3)), np.zeros((2, 3)), X)
+
+
+def test_the_course_calls_run_as_the_notebooks_write_them():
+    """The seed notebook writes nn_cost_function(..., λ=1) and check_nn_gradients(λ)."""
+    from sknn_digits import check_nn_gradients, nn_cost_function
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((6, 3)), np.array([1, 2, 1, 2, 1, 2])
+    params = rng.normal(size=5 * 4 + 2 * 6)
+    kwargs = {"nn_params": params, "input_layer_size": 3, "hidden_layer_size": 5,
+              "num_labels": 2, "X": X, "y": y}
+    by_greek = nn_cost_function(**kwargs, λ=1)
+    by_name = nn_cost_function(**kwargs, lambda_=1)
+    unregularised = nn_cost_function(**kwargs)
+    assert by_greek[0] == by_name[0] > unregularised[0]
+    np.testing.assert_array_equal(by_greek[1], by_name[1])
+    with pytest.raises(TypeError, match="not both"):
+        nn_cost_function(**kwargs, λ=1, lambda_=1)
+    assert check_nn_gradients(λ=3) == check_nn_gradients(3) < 1e-9
