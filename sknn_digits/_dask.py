@@ -6,7 +6,8 @@ once; each evaluation scatters the parameter vector to every worker, runs one
 task per chunk on the worker that holds it (the data term of
 :meth:`~sknn_digits.core.Network.loss_gradient` with the whole set's normaliser,
 on the fit's one copy of the network on that worker),
-adds the results up by a tree reduction on the workers, and brings one
+adds the results up by a tree reduction on the workers (in the chunks' order,
+so that a seeded fit is the same to the bit run after run), and brings one
 ``(J, gradient)`` pair back, to which the client adds the penalty.  Hessian
 products (Newton-CG, trust-ncg, trust-krylov) go the same way.  The scipy
 solver runs on the client, unchanged; the client holds parameter-sized
@@ -123,12 +124,11 @@ class DistributedObjective(Objective):
         blocks = [a.to_delayed().ravel() for a in arrays]
         if weights is None:
             blocks.append([None] * len(blocks[0]))
+        # In the data's order, whichever worker holds which chunk: the tree of
+        # additions (neighbours first) then adds the chunks' terms in the same
+        # order in every run, so a seeded fit gives the same weights to the bit.
         self.blocks = [client.compute(list(chunk)) for chunk in zip(*blocks)]
-        # Neighbours in the list are added first: keep each worker's chunks
-        # together, so the tree's lower levels add up results where they are.
         distributed.wait([chunk[0] for chunk in self.blocks])
-        holders = client.who_has([chunk[0] for chunk in self.blocks])
-        self.blocks.sort(key=lambda chunk: sorted(holders.get(chunk[0].key, ()))[:1])
         self.m = float(problem.X.shape[0] if weights is None
                        else dask.compute(arrays[2].sum())[0])
         self._keep = arrays  # the persisted collections own the chunks

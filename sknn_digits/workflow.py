@@ -6,15 +6,16 @@ arrays, for example from :func:`spread` or
 
 - :func:`connect` opens a client of a cluster (``"local"`` starts one here);
 - :func:`spread` puts in-memory data on the cluster's workers;
-- :func:`holdout` keeps a part of the rows back for testing;
+- :func:`holdout` keeps a part of the rows back for testing (:func:`held_out_rows`
+  says which, by one rule for every placement);
 - :func:`train_pipeline` fits features scaled to 0..1 and the network behind them;
 - :func:`accuracy` scores a model;
 - :func:`grid_search` cross-validates ``alpha`` and the hidden sizes.
 
 On a cluster the rows never come back to the client: the scaler's range is
-read on the workers, the test rows are chosen at random there (stratifying
-would need every label on the client), and the folds of a grid search are
-whole chunks.  dask is imported inside the functions that need it.
+read on the workers, the test rows are chosen from the labels alone (one
+number a row comes to the client, so the split is the in-memory one), and the
+folds of a grid search are whole chunks.  dask is imported inside the functions that need it.
 
 Examples
 --------
@@ -42,6 +43,7 @@ __all__ = [
     "default_pipeline",
     "default_reader",
     "grid_search",
+    "held_out_rows",
     "holdout",
     "n_workers",
     "on_cluster",
@@ -183,21 +185,49 @@ def spread(X, y, client):
 # ---------------------------------------------------------------- the work
 
 
+def held_out_rows(y, test_size, random_state):
+    """Which rows :func:`holdout` keeps back: a boolean mask, chosen from the labels alone.
+
+    ``test_size`` of the rows, stratified by class, by scikit-learn's
+    ``train_test_split`` of the row numbers with ``random_state``: the same
+    rows for the same labels and seed, wherever the rows are (for a dask
+    ``y`` the labels, one number per row, come to this process to choose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn_digits.workflow import held_out_rows
+    >>> held_out_rows(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.5, random_state=0).sum()
+    np.int64(4)
+    """
+    from sklearn.model_selection import train_test_split
+
+    labels = np.asarray(y.compute() if is_dask(y) else y)
+    _, test = train_test_split(np.arange(len(labels)), test_size=test_size, stratify=labels,
+                               random_state=random_state)
+    mask = np.zeros(len(labels), dtype=bool)
+    mask[test] = True
+    return mask
+
+
 def holdout(X, y, test_size, random_state):
     """``X_train, X_test, y_train, y_test``: ``test_size`` of the rows kept back.
 
-    In memory the split is stratified by class; on a cluster the rows are
-    held out at random on the workers.
+    One rule in memory and on a cluster (:func:`held_out_rows`): stratified by
+    class, the same rows for the same data and seed, each part in the data's
+    order.  So ``sknn-digits evaluate`` scores exactly the rows ``train``
+    held out, whichever placement each ran on.
     """
-    if not is_dask(X):
-        from sklearn.model_selection import train_test_split
+    from ._compat import _safe_indexing
 
-        return train_test_split(X, y, test_size=test_size, stratify=y,
-                                random_state=random_state)
+    mask = held_out_rows(y, test_size, random_state)
+    if not is_dask(X):
+        kept, held = np.flatnonzero(~mask), np.flatnonzero(mask)
+        return [_safe_indexing(X, kept), _safe_indexing(X, held),
+                _safe_indexing(y, kept), _safe_indexing(y, held)]
     import dask.array as da
 
-    held_out = da.random.default_rng(random_state).random(X.shape[0], chunks=X.chunks[0])
-    held_out = held_out < test_size
+    held_out = da.from_array(mask, chunks=X.chunks[0])
     parts = [X[~held_out], X[held_out], y[~held_out], y[held_out]]
     return [part.compute_chunk_sizes() for part in parts]
 

@@ -171,3 +171,18 @@ def test_the_course_weights_read_the_same_drawings(course_weights_file):
 
     share, per_variation = _read_share(load_ex4_model(course_weights_file), "ex4")
     assert share >= 0.9, per_variation
+
+
+def test_holdout_keeps_back_the_same_rows_in_memory_and_on_a_cluster(raw_digits,
+                                                                      cluster_client):
+    """`train --scheduler local` held out its own 440 random rows while `evaluate` scored
+    the in-memory split, 348 of whose rows the cluster model had trained on."""
+    X, y = raw_digits
+    rows = np.arange(len(y), dtype=float)[:, None]  # each row knows its number
+    X_marked = np.hstack([rows, X])
+    in_memory = holdout(X_marked, y, 0.25, random_state=3)
+    on_cluster = holdout(*spread(X_marked, y, cluster_client), 0.25, random_state=3)
+    for here, there in zip(in_memory, on_cluster):
+        np.testing.assert_array_equal(here, np.asarray(there))
+    assert len(in_memory[1]) == int(np.ceil(0.25 * len(y)))
+    assert not set(in_memory[0][:, 0]) & set(in_memory[1][:, 0])
