@@ -100,13 +100,18 @@ def _add_data(parser):
         "--data", default="digits",
         help="'digits' (scikit-learn's bundled 8x8 digits), 'mnist' (downloaded once from "
              "openml.org, then cached by scikit-learn), a course .mat file "
-             "(ex4data1.mat), an .npz (arrays X, y) or .csv (label last) file, or a folder "
-             "of .npy chunks (X_0.npy, y_0.npy, X_1.npy, ...) read lazily on a cluster",
+             "(ex4data1.mat), an .npz (arrays X, y) or .csv file (its labels: see "
+             "--label-column), or a folder of .npy chunks (X_0.npy, y_0.npy, X_1.npy, ...) "
+             "read lazily on a cluster",
     )
+    _add_label_column(parser)
+
+
+def _add_label_column(parser):
     parser.add_argument(
         "--label-column", metavar="NAME|INDEX",
         help="the CSV column holding the labels, by header name or 0-based index (default: "
-             "a column named label, y, target or class, else the last)")
+             "the column the header names label, y, target or class, else the last)")
 
 
 def _add_scheduler(parser):
@@ -162,6 +167,7 @@ def build_parser():
                           help="score the part `train` held out with the same --test-size "
                                "and --random-state (0 scores every sample)")
     evaluate.add_argument("--random-state", type=int, default=0, help="seed of the split")
+    _add_scheduler(evaluate)
 
     grid = command("grid-search", "cross-validated search over lambda and the hidden sizes")
     _add_data(grid)
@@ -176,13 +182,18 @@ def build_parser():
     grid.add_argument("--n-jobs", type=int, default=None,
                       help="fits run in parallel (-1: one per core; default: one at a time)")
     grid.add_argument("--max-iter", type=_positive_int, default=200,
-                      help="most solver iterations per fit")
+                      help="most solver iterations per fit (half of train's: a search "
+                           "makes candidates x folds fits, and ranks them before most "
+                           "would have converged)")
     grid.add_argument("--quiet", action="store_true", help="no progress display")
     grid.add_argument("--random-state", type=int, default=0,
                       help="seed of the weights and of the folds")
     _add_scheduler(grid)
 
-    gradient = command("gradient-check", "backpropagation against numerical gradients")
+    gradient = command("gradient-check", "backpropagation against numerical gradients on "
+                                         "the course's debug network (3-5-3, 5 samples); "
+                                         "it passes when their relative difference is below "
+                                         "1e-9")
     gradient.add_argument("--lambda", dest="lambda_", type=_non_negative, default=3.0,
                           metavar="LAMBDA", help="regularisation strength")
     gradient.add_argument("--verbose", action="store_true", help="print both gradients")
@@ -196,10 +207,19 @@ def build_parser():
     _add_data(show)
     show.add_argument("--force", action="store_true", help="overwrite existing PNG files")
 
-    predict = command("predict", "read the digit in each image file")
-    predict.add_argument("images", nargs="+", type=Path, metavar="IMAGE",
+    predict = command("predict", "read the digit in each image file, or label the rows of a "
+                                 "data file")
+    predict.add_argument("images", nargs="*", type=Path, metavar="IMAGE",
                          help="a picture of one digit (PNG, JPEG, ...); several may be given")
     _add_reading_model(predict)
+    predict.add_argument("--data", type=Path, metavar="FILE",
+                         help="instead of pictures: a .csv or .npz file of rows (a label "
+                              "column, if present, is left out)")
+    _add_label_column(predict)
+    predict.add_argument("--out", type=Path, metavar="FILE.csv",
+                         help="with --data: write the labels as Kaggle's submission file "
+                              "(ImageId,Label, ImageId from 1) instead of printing them")
+    predict.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     predict.add_argument("--invert", choices=["auto", "yes", "no"], default="auto",
                          help="dark ink on light paper: yes; light on dark: no")
     predict.add_argument("--json", action="store_true", help="print JSON for scripts")
@@ -215,7 +235,7 @@ def build_parser():
                            "read it")
     _add_reading_model(draw)
     draw.add_argument("--host", default="127.0.0.1",
-                      help="address to listen on (the default is this machine only)")
+                      help="address to listen on (127.0.0.1 is this machine only)")
     draw.add_argument("--port", type=_port, default=8765, help="port to listen on (0: any free)")
     draw.add_argument("--no-browser", action="store_true",
                       help="only print the page's address; do not open a browser")
@@ -414,7 +434,10 @@ def _search_progress(stream=None):
 def _report(model, X, y, title):
     from sklearn.metrics import classification_report, confusion_matrix
 
-    predicted = model.predict(X)
+    from .workflow import on_cluster, predicted_labels
+
+    predicted = predicted_labels(model, X)
+    y = np.asarray(y.compute() if on_cluster(y) else y)
     print(f"{title}: {np.mean(predicted == y):.4f} ({np.sum(predicted == y)} of {len(y)})")
     print()
     print(classification_report(y, predicted, digits=3))
@@ -464,8 +487,9 @@ def run_train(args):
         print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
         print(f"Training accuracy: {accuracy(model, X_train, y_train):.4f}")
         if X_test is not None:
-            how = f" ({X_test.shape[0]} samples held out at random)" if client else ""
-            print(f"Test accuracy: {accuracy(model, X_test, y_test):.4f}{how}")
+            print(f"Test accuracy: {accuracy(model, X_test, y_test):.4f} ({X_test.shape[0]} "
+                  "samples held out, the ones evaluate with the same --test-size and "
+                  "--random-state scores)")
     if args.out is not None:
         from .persistence import save_model
 
@@ -477,16 +501,36 @@ def run_train(args):
 def run_evaluate(args):
     model = _given_model(args)
     X, y = _load(args.data, args.label_column)
+    _check_labelled(model, X.shape[1], args.data, args.label_column)
     check_features(model, X.shape[1], args.data)
-    if args.test_size > 0:  # the part `train` held out, split the same way
-        _, X, _, y = _split(X, y, args.test_size, args.random_state)
-        print(f"Scoring the {len(y)} held-out samples of {args.data} (test size "
-              f"{args.test_size:g}, random state {args.random_state}: the samples `train` "
-              "with the same options did not learn from).")
-    else:
-        print(f"Scoring all {len(y)} samples of {args.data}.")
-    _report(model, X, y, "Accuracy")
+    with _cluster(args.scheduler) as client:
+        X, y = _placed(X, y, client, "evaluate")
+        if args.test_size > 0:  # the part `train` held out, by the same rule anywhere
+            _, X, _, y = _split(X, y, args.test_size, args.random_state)
+            print(f"Scoring the {X.shape[0]} held-out samples of {args.data} (test size "
+                  f"{args.test_size:g}, random state {args.random_state}: the samples `train` "
+                  "with the same options did not learn from).")
+        else:
+            print(f"Scoring all {X.shape[0]} samples of {args.data}.")
+        _report(model, X, y, "Accuracy")
     return 0
+
+
+def _check_labelled(model, n_features, data, label_column):
+    """Refuse a CSV file with no label column to score (Kaggle's test.csv), naming the rule.
+
+    Without a label column named, the last column is taken as the labels: a
+    file of the model's features alone then looks one feature short.
+    """
+    from .datasets import LABEL_RULE, csv_names_its_labels
+
+    if (str(data).lower().endswith(".csv") and label_column is None
+            and n_features + 1 == getattr(model, "n_features_in_", None)
+            and not csv_names_its_labels(data)):
+        raise ValueError(
+            f"'{data}' has no label column to score against: its "
+            f"{model.n_features_in_} columns are the model's features. The labels are "
+            f"{LABEL_RULE}; to label rows without labels use predict --data.")
 
 
 def run_grid_search(args):
@@ -601,26 +645,52 @@ def _given_model(args):
 
 
 def _reading_model(args):
-    """The model ``predict`` and ``draw`` read digits with: given, or trained now."""
+    """The model ``predict`` and ``draw`` read digits with (given, or trained now), and how it
+    wants pictures when that is known from where it came (else None)."""
+    from .picture_input import COURSE_PICTURES
+
     if args.model is not None or args.ex4_weights is not None:
-        return _given_model(args)
+        return _given_model(args), (COURSE_PICTURES if args.ex4_weights is not None else None)
     from .workflow import default_reader
 
     print("No --model given: training the default reader on the bundled digits first "
           "(a few seconds) ...", file=sys.stderr)
-    return default_reader()
+    return default_reader(), None
+
+
+def _picture_input(model, known, args):
+    """How ``model`` wants pictures, or one error saying why it cannot read them."""
+    from .picture_input import picture_input
+
+    if known is not None:
+        return known
+    try:
+        return picture_input(model)
+    except ValueError as error:
+        raise ValueError(f"'{args.model}' cannot read pictures: {error}") from None
 
 
 def run_predict(args):
-    from .preprocessing import DigitImageTransformer, guess_layout
+    if bool(args.images) == (args.data is not None):
+        raise ValueError("give pictures to read (predict IMAGE ...) or a file of rows "
+                         "(predict --data FILE), one of the two.")
+    if args.out is not None and args.data is None:
+        raise ValueError("--out writes the labels of the rows --data names, as Kaggle's "
+                         "submission file; pictures' labels are printed.")
+    if args.out is not None:  # before any work: a bad --out fails at once
+        _check_out(args.out, args.force)
+    model, known = _reading_model(args)
+    if args.data is not None:
+        return _predict_rows(model, args)
+    from .preprocessing import DigitImageTransformer
 
-    model = _reading_model(args)
+    pictures = _picture_input(model, known, args)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
-    transformer = DigitImageTransformer(layout=guess_layout(model.n_features_in_), invert=invert)
+    transformer = DigitImageTransformer(layout=pictures.layout, invert=invert)
     results, failed = [], 0
     for path in args.images:  # each picture on its own: one bad file spoils no other
         try:
-            proba = model.predict_proba(transformer.transform([str(path)]))[0]
+            proba = model.predict_proba(pictures.rows(transformer.transform([str(path)])))[0]
         except USER_ERRORS as error:
             failed += 1
             results.append({"path": _printable(path), "error": str(error)})
@@ -638,6 +708,29 @@ def run_predict(args):
     return 1 if failed else 0
 
 
+def _predict_rows(model, args):
+    """``predict --data``: every row's label, printed or written as Kaggle's submission."""
+    from .datasets import load_rows
+
+    X = load_rows(args.data, model.n_features_in_, args.label_column)
+    check_features(model, X.shape[1], args.data)
+    proba = model.predict_proba(X)
+    labels = [json_label(label) for label in model.classes_[proba.argmax(axis=1)]]
+    if args.out is not None:
+        text = "ImageId,Label\n" + "".join(f"{i},{label}\n" for i, label in
+                                            enumerate(labels, start=1))
+        write_atomic(args.out, lambda temporary: Path(temporary).write_text(text),
+                     overwrite=args.force)
+        print(f"Wrote {args.out}: {len(labels)} labels (ImageId,Label, ImageId from 1).")
+    elif args.json:
+        print(json.dumps([{"row": i, "prediction": label, "confidence": round(float(p), 6)}
+                          for i, (label, p) in enumerate(zip(labels, proba.max(axis=1)),
+                                                         start=1)], indent=2))
+    else:
+        print("\n".join(map(str, labels)))
+    return 0
+
+
 def run_draw(args):
     import webbrowser
 
@@ -649,7 +742,8 @@ def run_draw(args):
         raise ValueError(f"cannot listen on {args.host} port {args.port}: {error.strerror}; "
                          "choose another with --port (0: any free port).") from None
     try:
-        server.reader = DigitReader(_reading_model(args))
+        model, known = _reading_model(args)
+        server.reader = DigitReader(model, _picture_input(model, known, args))
     except BaseException:
         server.server_close()
         raise

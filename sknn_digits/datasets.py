@@ -27,6 +27,8 @@ from .course import check_thetas
 
 __all__ = [
     "EX4_CLASSES",
+    "LABEL_RULE",
+    "csv_names_its_labels",
     "load_chunks",
     "load_data",
     "load_dataset",
@@ -34,6 +36,7 @@ __all__ = [
     "load_ex4_model",
     "load_ex4_weights",
     "load_mnist",
+    "load_rows",
 ]
 
 #: What each output unit of the course's network means: unit 10 is digit 0.
@@ -321,8 +324,9 @@ def load_dataset(path, label_column=None):
     return X, y
 
 
-def _read_npz(path):
-    """Arrays X and y of an .npz archive, with errors that name the file.
+def _read_npz(path, need_y=True):
+    """Arrays X and y of an .npz archive (y None when ``need_y`` is false and it has none),
+    with errors that name the file.
 
     Each member's size is read from its header and checked against the
     memory available before anything is inflated.
@@ -334,20 +338,21 @@ def _read_npz(path):
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-            missing = [k for k in ("X", "y") if f"{k}.npy" not in names]
-            if missing:
+            keys = ["X"] + (["y"] if need_y or "y.npy" in names else [])
+            missing = [k for k in ("X", "y") if f"{k}.npy" not in names and k in keys]
+            if missing or "X.npy" not in names:
                 held = sorted(n[:-4] for n in names if n.endswith(".npy"))
-                raise ValueError(f"'{path}' has no array {' or '.join(missing)}; it holds "
-                                 f"{held}. Expected X and y.")
-            sizes = {}
-            for key in ("X", "y"):
+                raise ValueError(f"'{path}' has no array {' or '.join(missing or ['X'])}; it "
+                                 f"holds {held}. Expected X{' and y' if need_y else ''}.")
+            sizes = {"y": 0}
+            for key in keys:
                 with archive.open(f"{key}.npy") as member:
                     shape, dtype = _npy_header(member, f"'{path}' member {key}.npy")
                 sizes[key] = math.prod(shape) * dtype.itemsize
         check_memory(sum(sizes.values()), f"'{path}' (X: {format_bytes(sizes['X'])}, y: "
                      f"{format_bytes(sizes['y'])} once inflated)")
         with np.load(path, allow_pickle=False) as contents:
-            return contents["X"], contents["y"]
+            return contents["X"], (contents["y"] if "y" in keys else None)
     except ValueError as error:
         if str(path) in str(error):
             raise
@@ -363,7 +368,17 @@ _CSV_BLOCK = 1 << 22
 
 
 def _read_csv(path, label_column=None):
-    """X and y of a numeric CSV file, read in blocks into one preallocated table.
+    """X and y of a numeric CSV file: the label column by :func:`_label_column`'s rule."""
+    table, names = _read_csv_table(path)
+    if table.shape[1] < 2:
+        raise ValueError(f"'{path}' needs at least one feature column and a label column.")
+    column = _label_column(path, names, table.shape[1], label_column)
+    return _split_labels(path, table, names, column)
+
+
+def _read_csv_table(path):
+    """The numbers of a CSV file and its header's names (None without a header), read in
+    blocks into one preallocated table.
 
     Memory: the table (8 bytes a value) plus one block of text; the file's
     size bounds the table (every value takes at least two characters), and
@@ -391,10 +406,11 @@ def _read_csv(path, label_column=None):
             row += len(values)
     if table is None:
         raise ValueError(f"'{path}' holds no rows of numbers.")
-    table = table[:row]
-    if table.shape[1] < 2:
-        raise ValueError(f"'{path}' needs at least one feature column and a label column.")
-    column = _label_column(path, names, table.shape[1], label_column)
+    return table[:row], names
+
+
+def _split_labels(path, table, names, column):
+    """``X, y``: the table without its label column, and that column."""
     labels = table[:, column]
     X = np.delete(table, column, axis=1) if column != table.shape[1] - 1 else table[:, :-1]
     if not np.isfinite(labels).all():
@@ -413,7 +429,7 @@ def _read_csv(path, label_column=None):
     return X, labels.astype(np.int64) if whole else labels
 
 
-def _csv_shape(path):
+def _csv_shape(path, count_lines=True):
     """The header's names (None without a header) and how many lines follow it."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
@@ -429,6 +445,8 @@ def _csv_shape(path):
             raise ValueError(f"'{path}': its first line is over 1 MiB and not numbers; "
                              "a header line names the columns.") from None
         names = [name.strip().strip('"').strip("'") for name in first.strip().split(",")]
+    if not count_lines:
+        return names, None
     n_lines = 0
     with open(path, "rb") as handle:
         last = b"\n"
@@ -452,14 +470,72 @@ def _blocks(handle):
         yield block
 
 
+def _named_label(names):
+    """The index of the one header name that marks labels (:data:`LABEL_NAMES`), or None."""
+    found = [i for i, name in enumerate(names or ()) if name.lower() in LABEL_NAMES]
+    return found[0] if len(found) == 1 else None
+
+
+def csv_names_its_labels(path):
+    """Whether a CSV file's header names its label column (label, y, target or class).
+
+    Reads the first line only.
+    """
+    names, _ = _csv_shape(path, count_lines=False)
+    return _named_label(names) is not None
+
+
+def load_rows(path, n_features, label_column=None):
+    """The rows of a data file to predict, without their labels if the file has them.
+
+    For ``sknn-digits predict --data``: a CSV file whose header names a label
+    column (or whose ``label_column`` is given) has that column left out; a
+    CSV file of ``n_features + 1`` columns has its label column left out by
+    :func:`load_dataset`'s rule (the last); one of ``n_features`` columns is
+    all features (Kaggle's ``test.csv``).  An ``.npz`` file gives its ``X``,
+    a course ``.mat`` file its ``X``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from sknn_digits.datasets import load_rows
+    >>> path = Path(tempfile.mkdtemp()) / "test.csv"
+    >>> _ = path.write_text("pixel0,pixel1\\n0.5,1\\n0.25,0\\n")
+    >>> load_rows(path, 2).tolist()
+    [[0.5, 1.0], [0.25, 0.0]]
+    """
+    path = check_readable(path, "file")
+    suffix = path.suffix.lower()
+    if suffix == ".npz":
+        return _read_npz(path, need_y=False)[0]
+    if suffix == ".mat":
+        return load_ex4_data(path)[0]
+    if suffix != ".csv":
+        raise ValueError(f"'{path}': unknown data format {suffix!r}; use .csv, .npz or .mat.")
+    table, names = _read_csv_table(path)
+    if label_column is not None or _named_label(names) is not None:
+        column = _label_column(path, names, table.shape[1], label_column)
+        return np.delete(table, column, axis=1)
+    if table.shape[1] == n_features:
+        return table
+    if table.shape[1] == n_features + 1:
+        return table[:, :-1]
+    raise ValueError(f"'{path}' has {table.shape[1]} columns, but the model takes "
+                     f"{n_features} features (and a label column, if the file has one, is "
+                     f"left out: {LABEL_RULE}).")
+
+
+#: The rule that picks a CSV file's label column, as the help and the messages state it.
+LABEL_RULE = ("the column --label-column names, else the one the header names label, y, "
+              "target or class, else the last")
+
+
 def _label_column(path, names, n_columns, chosen):
     """The index of the label column: ``chosen``, a header name, or the last column."""
     if chosen is None:
-        if names is not None:
-            found = [i for i, name in enumerate(names) if name.lower() in LABEL_NAMES]
-            if len(found) == 1:
-                return found[0]
-        return n_columns - 1
+        named = _named_label(names)
+        return n_columns - 1 if named is None else named
     if isinstance(chosen, str) and not chosen.lstrip("-").isdigit():
         if names is None or chosen not in names:
             held = "it has no header line" if names is None else f"its header has {names[:5]}"

@@ -63,7 +63,8 @@ from importlib import resources
 import numpy as np
 
 from ._models import json_label, split_pipeline
-from .preprocessing import DigitImageTransformer, decode_image, guess_layout, images_to_features
+from .picture_input import picture_input
+from .preprocessing import DigitImageTransformer, decode_image, images_to_features
 
 __all__ = ["BACKLOG", "IDLE_TIMEOUT", "IMAGE_FORMATS", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
            "MAX_DRAWING_PIXELS", "MAX_PIXELS_SIDE", "MAX_PREDICTIONS", "REQUEST_TIMEOUT",
@@ -127,6 +128,10 @@ class DigitReader:
         784 (a digit layout).  When it is a
         :class:`~sknn_digits.BackpropMLPClassifier`, or a pipeline ending in
         one, its hidden units are shown too.
+    pictures : PictureInput, optional
+        How the model wants a picture as a row; by default
+        :func:`~sknn_digits.picture_input.picture_input` reads it from the
+        model, and a model that does not record it is refused (ValueError).
 
     Examples
     --------
@@ -134,8 +139,10 @@ class DigitReader:
     >>> from sklearn.datasets import load_digits
     >>> from sknn_digits import BackpropMLPClassifier
     >>> from sknn_digits.web import DigitReader
+    >>> from sknn_digits.workflow import default_pipeline
     >>> X, y = load_digits(return_X_y=True)
-    >>> reader = DigitReader(BackpropMLPClassifier(max_iter=50, random_state=0).fit(X, y))
+    >>> model = default_pipeline(BackpropMLPClassifier(max_iter=50, random_state=0)).fit(X, y)
+    >>> reader = DigitReader(model)
     >>> page = np.full((60, 40), 255, dtype=np.uint8)
     >>> page[10:50, 16:24] = 0                  # a black bar: a "1"?
     >>> answer = reader.read(page)
@@ -143,9 +150,10 @@ class DigitReader:
     (['classes', 'hidden', 'prediction', 'probabilities', 'seen'], 8, [25])
     """
 
-    def __init__(self, model):
+    def __init__(self, model, pictures=None):
         self.model = model
-        self.layout = guess_layout(model.n_features_in_)
+        self.pictures = picture_input(model) if pictures is None else pictures
+        self.layout = self.pictures.layout
         self.transformer = DigitImageTransformer(layout=self.layout)
         self.network, self.before = _network_of(model)
         self.classes = [json_label(label) for label in model.classes_]
@@ -159,7 +167,7 @@ class DigitReader:
     def read(self, pixels):
         """The network's answer for one picture (``POST /predict``)."""
         seen = self.transformer.transform_images([pixels])
-        features = images_to_features(seen, self.layout)
+        features = self.pictures.rows(images_to_features(seen, self.layout))
         if self.network is None:
             probabilities, hidden = self.model.predict_proba(features)[0], None
         else:  # one forward pass gives both

@@ -9,7 +9,7 @@ arrays, for example from :func:`spread` or
 - :func:`holdout` keeps a part of the rows back for testing (:func:`held_out_rows`
   says which, by one rule for every placement);
 - :func:`train_pipeline` fits features scaled to 0..1 and the network behind them;
-- :func:`accuracy` scores a model;
+- :func:`accuracy` scores a model, :func:`predicted_labels` labels rows;
 - :func:`grid_search` cross-validates ``alpha`` and the hidden sizes.
 
 On a cluster the rows never come back to the client: the scaler's range is
@@ -47,6 +47,7 @@ __all__ = [
     "holdout",
     "n_workers",
     "on_cluster",
+    "predicted_labels",
     "spread",
     "train_pipeline",
 ]
@@ -252,10 +253,25 @@ def accuracy(model, X, y):
     """The share of rows ``model`` labels right, as a float (computed on the workers for dask)."""
     if not is_dask(X):
         return float(model.score(X, y))
+    classifier, X = _before_the_classifier(model, X)
+    return float(classifier.score(X, y))
+
+
+def predicted_labels(model, X):
+    """``model``'s labels for the rows of ``X`` as a numpy array (predicted on the workers for
+    dask, only the labels brought back)."""
+    if not is_dask(X):
+        return np.asarray(model.predict(X))
+    classifier, X = _before_the_classifier(model, X)
+    return np.asarray(classifier.predict(X).compute())
+
+
+def _before_the_classifier(model, X):
+    """The pipeline's classifier, and dask ``X`` passed blockwise through the steps before it."""
     steps = getattr(model, "steps", [])
-    for _, step in steps[:-1]:  # each step blockwise, the classifier's score on the workers
+    for _, step in steps[:-1]:
         X = _scaled(step, X)
-    return float((steps[-1][1] if steps else model).score(X, y))
+    return (steps[-1][1] if steps else model), X
 
 
 class GridResult(NamedTuple):

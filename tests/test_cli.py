@@ -460,3 +460,108 @@ def test_sigterm_ends_the_command_during_a_long_native_computation(tmp_path):
     assert process.returncode == 143, err
     assert "terminated" in err
     assert time.monotonic() - sent < TERMINATE_GRACE + 15
+
+
+# ---------------------------------------------------------------- Kaggle's workflow
+
+
+def _kaggle_files(folder):
+    """train.csv (label first, pixels 0..255) and test.csv (pixels only) in Kaggle's layout,
+    made from the bundled digits; the test rows' true labels beside them."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    pixels = np.round(X * 255 / 16).astype(int)
+    header = ",".join(f"pixel{i}" for i in range(pixels.shape[1]))
+    train, test = slice(0, 1400), slice(1400, None)
+    train_csv, test_csv = folder / "train.csv", folder / "test.csv"
+    train_csv.write_text(f"label,{header}\n" + "".join(
+        f"{label}," + ",".join(map(str, row)) + "\n" for label, row in zip(y[train],
+                                                                          pixels[train])))
+    test_csv.write_text(f"{header}\n" + "".join(",".join(map(str, row)) + "\n"
+                                                for row in pixels[test]))
+    return train_csv, test_csv, y[test]
+
+
+@pytest.mark.slow
+def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch):
+    """train.csv -> model -> submission.csv, from the command line in a fresh folder."""
+    monkeypatch.chdir(tmp_path)
+    _, _, truth = _kaggle_files(tmp_path)
+    status, out, err = run(capsys, "train", "--data", "train.csv", "--out", "model.skops",
+                           "--quiet")
+    assert status == 0, err
+    status, out, err = run(capsys, "predict", "--data", "test.csv", "--model", "model.skops",
+                           "--out", "submission.csv")
+    assert status == 0, err
+    lines = (tmp_path / "submission.csv").read_text().splitlines()
+    assert lines[0] == "ImageId,Label" and len(lines) == len(truth) + 1
+    ids, labels = zip(*(map(int, line.split(",")) for line in lines[1:]))
+    assert list(ids) == list(range(1, len(truth) + 1))
+    assert np.mean(np.array(labels) == truth) > 0.9
+    # Never over an existing file without --force; printed without --out.
+    status, _, err = run(capsys, "predict", "--data", "test.csv", "--model", "model.skops",
+                         "--out", "submission.csv")
+    assert status == 1 and "--force" in err
+    status, out, _ = run(capsys, "predict", "--data", "test.csv", "--model", "model.skops")
+    assert status == 0 and [int(v) for v in out.split()] == list(labels)
+    # evaluate needs labels: test.csv has none, and is refused naming the rule.
+    status, out, err = run(capsys, "evaluate", "--model", "model.skops", "--data", "test.csv")
+    assert status == 1 and "no label column" in err and "label, y, target or class" in err
+    # The rows a model was trained on with their labels: the label column is left out.
+    status, out, _ = run(capsys, "predict", "--data", "train.csv", "--model", "model.skops",
+                         "--json")
+    assert status == 0 and len(json.loads(out)) == 1400
+
+
+def test_pictures_are_brought_to_the_range_a_csv_trained_model_learned(capsys, tmp_path):
+    """A model trained on 0..255 rows read every picture as 0..16 rows: 10 % right, no
+    word.  It reads them as the same model trained on 0..16 rows does."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    np.savez(tmp_path / "bytes.npz", X=np.round(X * 255 / 16), y=y)
+    np.savez(tmp_path / "sixteenths.npz", X=X, y=y)
+    images = [str(DRAWN / f"{d}.png") for d in range(10)]
+    read = {}
+    for name in ("bytes", "sixteenths"):
+        status, _, err = run(capsys, "train", "--data", str(tmp_path / f"{name}.npz"),
+                             "--test-size", "0", "--quiet", "--out",
+                             str(tmp_path / f"{name}.skops"))
+        assert status == 0, err
+        status, out, err = run(capsys, "predict", *images, "--model",
+                               str(tmp_path / f"{name}.skops"), "--json")
+        assert status == 0, err
+        read[name] = [r["prediction"] for r in json.loads(out)]
+    assert read["bytes"] == read["sixteenths"]
+    assert np.mean(np.array(read["bytes"]) == np.arange(10)) >= 0.6
+
+
+def test_a_model_that_cannot_know_its_pictures_refuses_them(capsys, tmp_path):
+    from sknn_digits.persistence import save_model
+
+    X, y = __import__("sklearn.datasets").datasets.load_digits(return_X_y=True)
+    from sknn_digits import BackpropMLPClassifier
+
+    save_model(BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y),
+               tmp_path / "bare.skops")
+    status, out, err = run(capsys, "predict", str(DRAWN / "3.png"), "--model",
+                           str(tmp_path / "bare.skops"))
+    assert status == 1 and "cannot read pictures" in err and "--data" in err
+    assert out == ""
+
+
+@pytest.mark.slow
+def test_evaluate_on_a_cluster_scores_what_train_on_a_cluster_held_out(capsys, tmp_path,
+                                                                        cluster_client):
+    address = cluster_client.scheduler.address
+    model = tmp_path / "m.skops"
+    status, out, err = run(capsys, "train", "--scheduler", address, "--max-iter", "60",
+                           "--quiet", "--out", str(model))
+    assert status == 0, err
+    trained = float(out.split("Test accuracy: ")[1].split()[0])
+    for where in ((), ("--scheduler", address)):
+        status, out, err = run(capsys, "evaluate", "--model", str(model), *where)
+        assert status == 0, err
+        assert "Scoring the 450 held-out samples" in out
+        assert float(out.split("Accuracy: ")[1].split()[0]) == pytest.approx(trained, abs=1e-4)

@@ -290,21 +290,37 @@ def test_a_server_without_its_model_yet_answers_503(model):
 
 def test_any_classifier_is_read_without_hidden_units():
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
 
     from sknn_digits.web import DigitReader
 
     X, y = load_digits(return_X_y=True)
-    reader = DigitReader(LogisticRegression(max_iter=2000).fit(X, y))
+    reader = DigitReader(make_pipeline(MinMaxScaler(), LogisticRegression(max_iter=2000))
+                         .fit(X, y))
     answer = reader.read(np.asarray(draw(0)))
     assert answer["hidden"] is None and reader.describe()["hidden_layer_sizes"] == []
     assert answer["prediction"] == 0
 
 
-def test_the_course_network_reads_a_drawing(course_weights_file):
-    from sknn_digits.datasets import load_ex4_model
+def test_a_model_that_records_no_input_range_is_refused_not_guessed():
+    """A bare classifier keeps no record of its rows' range: reading a drawing for it would
+    be a guess (0..16, 0..1 or 0..255?), so the reader refuses."""
+    from sklearn.linear_model import LogisticRegression
+
     from sknn_digits.web import DigitReader
 
-    reader = DigitReader(load_ex4_model(course_weights_file))
+    X, y = load_digits(return_X_y=True)
+    with pytest.raises(ValueError, match="does not record the range"):
+        DigitReader(LogisticRegression(max_iter=2000).fit(X, y))
+
+
+def test_the_course_network_reads_a_drawing(course_weights_file):
+    from sknn_digits.datasets import load_ex4_model
+    from sknn_digits.picture_input import COURSE_PICTURES
+    from sknn_digits.web import DigitReader
+
+    reader = DigitReader(load_ex4_model(course_weights_file), COURSE_PICTURES)
     answer = reader.read(np.asarray(draw(3)))
     assert answer["prediction"] == 3 and np.shape(answer["seen"]) == (20, 20)
     assert [len(layer) for layer in answer["hidden"]] == [25]
