@@ -160,7 +160,7 @@ def check_thetas(thetas):
     >>> from sknn_digits.course import check_thetas
     >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 26))])[1]
     (400, 25, 10)
-    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])
+    >>> check_thetas([np.zeros((25, 401)), np.zeros((10, 25))])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: Theta 2 has shape (10, 25) but must have 1 + 25 columns to follow Theta 1 of ...

@@ -290,10 +290,12 @@ def named_in(schema):
     Examples
     --------
     >>> from sknn_digits.persistence import named_in
-    >>> named_in({"__module__": "os", "__class__": "system", "__loader__": "FunctionNode",
-    ...           "content": [{"__module__": "builtins", "__class__": "str",
-    ...                        "__loader__": "JsonNode", "content": "1"}]})
-    ({'builtins.str', 'os.system'}, {'FunctionNode', 'JsonNode'})
+    >>> names, loaders = named_in(
+    ...     {"__module__": "os", "__class__": "system", "__loader__": "FunctionNode",
+    ...      "content": [{"__module__": "builtins", "__class__": "str",
+    ...                   "__loader__": "JsonNode", "content": "1"}]})
+    >>> sorted(names), sorted(loaders)
+    (['builtins.str', 'os.system'], ['FunctionNode', 'JsonNode'])
     """
     names, loaders, stack = set(), set(), [schema]
     while stack:  # no recursion: a crafted schema may nest deeply

@@ -549,8 +549,10 @@ def make_server(model, host="127.0.0.1", port=0):
     >>> from sklearn.datasets import load_digits
     >>> from sknn_digits import BackpropMLPClassifier
     >>> from sknn_digits.web import make_server
+    >>> from sknn_digits.workflow import default_pipeline
     >>> X, y = load_digits(return_X_y=True)
-    >>> server = make_server(BackpropMLPClassifier(max_iter=50, random_state=0).fit(X, y))
+    >>> model = default_pipeline(BackpropMLPClassifier(max_iter=50, random_state=0)).fit(X, y)
+    >>> server = make_server(model)
     >>> thread = threading.Thread(target=server.serve_forever, daemon=True)
     >>> thread.start()
     >>> host, port = server.server_address[:2]

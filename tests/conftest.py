@@ -75,3 +75,21 @@ def cluster_client():
                        dashboard_address=":0", silence_logs=40) as cluster,
           Client(cluster) as client):
         yield client
+
+
+def write_kaggle_files(folder):
+    """train.csv (label first, pixels 0..255) and test.csv (pixels only) in Kaggle's layout,
+    made from the bundled digits.  Returns the test rows' true labels."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    pixels = np.round(X * 255 / 16).astype(int)
+    header = ",".join(f"pixel{i}" for i in range(pixels.shape[1]))
+    train, test = slice(0, 1400), slice(1400, None)
+    train_csv, test_csv = folder / "train.csv", folder / "test.csv"
+    train_csv.write_text(f"label,{header}\n" + "".join(
+        f"{label}," + ",".join(map(str, row)) + "\n" for label, row in zip(y[train],
+                                                                          pixels[train])))
+    test_csv.write_text(f"{header}\n" + "".join(",".join(map(str, row)) + "\n"
+                                                for row in pixels[test]))
+    return y[test]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import write_kaggle_files
 from scipy.io import savemat
 
 from sknn_digits.cli import main
@@ -301,7 +302,7 @@ def test_train_on_a_cluster_from_a_folder_of_chunks(capsys, tmp_path, cluster_cl
     status, out, err = run(capsys, "train", "--data", str(folder), "--scheduler", address,
                            "--max-iter", "60", "--quiet", "--out", str(tmp_path / "m.skops"))
     assert status == 0, err
-    assert "in 6 chunks" in out and "held out at random" in out
+    assert "in 6 chunks" in out and "450 samples held out, the ones evaluate" in out
     accuracy = float(out.split("Test accuracy: ")[1].split()[0])
     assert accuracy > 0.9
     # The saved model is an ordinary pipeline that reads in-memory digits.
@@ -465,29 +466,11 @@ def test_sigterm_ends_the_command_during_a_long_native_computation(tmp_path):
 # ---------------------------------------------------------------- Kaggle's workflow
 
 
-def _kaggle_files(folder):
-    """train.csv (label first, pixels 0..255) and test.csv (pixels only) in Kaggle's layout,
-    made from the bundled digits; the test rows' true labels beside them."""
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
-    pixels = np.round(X * 255 / 16).astype(int)
-    header = ",".join(f"pixel{i}" for i in range(pixels.shape[1]))
-    train, test = slice(0, 1400), slice(1400, None)
-    train_csv, test_csv = folder / "train.csv", folder / "test.csv"
-    train_csv.write_text(f"label,{header}\n" + "".join(
-        f"{label}," + ",".join(map(str, row)) + "\n" for label, row in zip(y[train],
-                                                                          pixels[train])))
-    test_csv.write_text(f"{header}\n" + "".join(",".join(map(str, row)) + "\n"
-                                                for row in pixels[test]))
-    return train_csv, test_csv, y[test]
-
-
 @pytest.mark.slow
 def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch):
     """train.csv -> model -> submission.csv, from the command line in a fresh folder."""
     monkeypatch.chdir(tmp_path)
-    _, _, truth = _kaggle_files(tmp_path)
+    truth = write_kaggle_files(tmp_path)
     status, out, err = run(capsys, "train", "--data", "train.csv", "--out", "model.skops",
                            "--quiet")
     assert status == 0, err

@@ -13,6 +13,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from conftest import write_kaggle_files
 
 from sknn_digits.cli import main
 
@@ -38,6 +39,7 @@ def folder(tmp_path_factory):
     (place / "examples").symlink_to(ROOT / "examples")
     for name, path in _course_files().items():
         (place / name).symlink_to(path)
+    write_kaggle_files(place)  # Kaggle's train.csv and test.csv, made from the bundled digits
     old = os.getcwd()
     os.chdir(place)
     yield place
