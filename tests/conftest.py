@@ -93,3 +93,10 @@ def write_kaggle_files(folder):
     test_csv.write_text(f"{header}\n" + "".join(",".join(map(str, row)) + "\n"
                                                 for row in pixels[test]))
     return y[test]
+
+
+def pytest_collection_modifyitems(items):
+    """Every test on a cluster of worker processes is slow (the fast lane leaves it out)."""
+    for item in items:
+        if "cluster_client" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

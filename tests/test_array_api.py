@@ -129,6 +129,7 @@ def test_what_cannot_work_is_refused_clearly(torch):
         BackpropMLPClassifier().fit(on_device, np.array([0, 1, 0, 1]))
 
 
+@pytest.mark.slow
 def test_array_api_dispatch_without_scipy_support_says_so():
     import subprocess
     import sys

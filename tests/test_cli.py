@@ -33,6 +33,7 @@ def test_main_job_reports_held_out_accuracy(capsys):
     assert "Stopped after" in out
 
 
+@pytest.mark.slow
 def test_module_entry_point_runs():
     result = subprocess.run([sys.executable, "-m", "sknn_digits", "--version"],
                             capture_output=True, text=True, timeout=60)
@@ -129,6 +130,7 @@ def test_grid_search_command(capsys):
     assert status == 0 and err == ""
 
 
+@pytest.mark.slow
 def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
     pytest.importorskip("matplotlib")
     status, _out, _ = run(capsys, "show", "--out-dir", str(tmp_path))
@@ -143,6 +145,7 @@ def test_show_writes_pngs_and_keeps_existing_files(capsys, tmp_path):
     assert (tmp_path / "digits.png").read_bytes() == b"mine"
 
 
+@pytest.mark.slow
 def test_show_creates_its_folder_and_refuses_a_file(capsys, tmp_path):
     status, _out, _ = run(capsys, "show", "--out-dir", str(tmp_path / "pictures"))
     assert status == 0 and (tmp_path / "pictures" / "digits.png").stat().st_size > 0
@@ -204,6 +207,7 @@ def test_evaluate_refuses_what_is_not_a_classifier(capsys, tmp_path):
     assert status == 1 and "holds a dict" in err
 
 
+@pytest.mark.slow
 def test_help_and_version_do_not_load_scikit_learn():
     code = ("import sys\nfrom sknn_digits.cli import main\n"
             "for argv in (['--version'], ['--help'], ['train', '--help']):\n"
@@ -236,6 +240,7 @@ def test_grid_search_says_when_a_candidate_has_two_layers(capsys):
     assert status == 0 and "25,50 (2 hidden layers)" in out
 
 
+@pytest.mark.slow
 def test_json_output_stays_valid_for_non_utf8_file_names(capsys, tmp_path):
     import shutil
 
@@ -247,6 +252,7 @@ def test_json_output_stays_valid_for_non_utf8_file_names(capsys, tmp_path):
     assert result[0]["path"].endswith("digit-\ufffd.png")
 
 
+@pytest.mark.slow
 def test_draw_serves_the_page_until_interrupted(tmp_path):
     # The real command in its own process: it prints the address, answers
     # the page's requests, and Ctrl-C (SIGINT) stops it cleanly, exit 0.
@@ -327,6 +333,7 @@ def test_grid_search_on_a_cluster(capsys, tmp_path, cluster_client):
     assert "Best: alpha = 1" in out
 
 
+@pytest.mark.slow
 def test_cluster_mistakes_are_one_line_errors(capsys, tmp_path):
     pytest.importorskip("distributed")
     folder = _chunk_folder(tmp_path / "chunks")
@@ -360,6 +367,7 @@ def test_messages_say_what_is_accepted(capsys, tmp_path):
     assert status == 1 and "only skops files are loaded" in err and "pickle" in err
 
 
+@pytest.mark.slow
 def test_predict_reads_every_picture_and_names_each_that_fails(capsys, tmp_path):
     bad = tmp_path / "bad.png"
     bad.write_bytes(b"not a picture")
@@ -497,6 +505,7 @@ def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch):
     assert status == 0 and len(json.loads(out)) == 1400
 
 
+@pytest.mark.slow
 def test_pictures_are_brought_to_the_range_a_csv_trained_model_learned(capsys, tmp_path):
     """A model trained on 0..255 rows read every picture as 0..16 rows: 10 % right, no
     word.  It reads them as the same model trained on 0..16 rows does."""

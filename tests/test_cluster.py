@@ -8,6 +8,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 
 from sknn_digits import BackpropMLPClassifier
 
+# A LocalCluster of worker processes.
+pytestmark = pytest.mark.slow
+
 distributed = pytest.importorskip("distributed")
 joblib = pytest.importorskip("joblib")
 

@@ -368,6 +368,7 @@ for offset in (1, 3, 4):
 """
 
 
+@pytest.mark.slow
 def test_misaligned_arrays_are_evaluated_like_aligned_ones():
     # A parameter vector scattered to a Dask worker arrives at any byte offset.
     # Handed to BLAS so, one of OpenBLAS's x86 kernels (Prescott's, which it picks

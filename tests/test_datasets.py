@@ -384,6 +384,7 @@ def test_mnist_is_read_from_scikit_learns_openml_cache(tmp_path, monkeypatch):
     assert y.tolist() == [5, 0, 4]
 
 
+@pytest.mark.slow
 def test_mnist_without_its_cache_or_network_is_one_clear_error(tmp_path, monkeypatch):
     import urllib.error
     import urllib.request

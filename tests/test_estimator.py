@@ -28,6 +28,7 @@ def test_is_a_classifier():
     assert is_classifier(BackpropMLPClassifier())
 
 
+@pytest.mark.slow
 def test_grid_search_over_alpha_and_hidden_size_in_a_pipeline(digits):
     X, y = digits
     pipe = make_pipeline(StandardScaler(), BackpropMLPClassifier(max_iter=200, random_state=0))

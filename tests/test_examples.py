@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Each example runs as a script in a process of its own.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("matplotlib")
 pytest.importorskip("PIL")
 

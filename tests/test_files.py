@@ -156,6 +156,7 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
     assert remove_stale_temporaries(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_sigterm_during_a_save_leaves_no_temporary_file(tmp_path):
     """sknn-digits train --out, terminated while writing: exit 143, nothing left behind."""
     import signal

@@ -64,6 +64,7 @@ print(peak, network.evaluation_bytes(2000))
 """
 
 
+@pytest.mark.slow
 def test_the_estimate_covers_what_an_evaluation_allocates():
     """The estimate bounds the memory one evaluation really takes, traced in a process of its
     own: tracemalloc counts every thread's allocations, and threads other tests leave behind

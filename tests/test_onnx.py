@@ -101,6 +101,7 @@ def test_the_command_line_writes_an_onnx_file_atomically(data, tmp_path, capsys)
     assert "--force" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_docs_onnxruntime_snippet_runs(tmp_path):
     import re
     import subprocess

@@ -358,6 +358,7 @@ def _with_schema(path, edit):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", [
     "sklearn.cluster.tests.test_hierarchical", "sklearn.conftest",
     "sklearn._build_utils.version", "sklearn.metrics.tests.test_score_objects"])

@@ -17,6 +17,9 @@ from conftest import write_kaggle_files
 
 from sknn_digits.cli import main
 
+# The README as a user runs it: subprocesses, a cluster, a server, the whole workflow.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```(python|bash)\n(.*?)```", README, flags=re.S)

@@ -130,6 +130,7 @@ def _weights_digest(clf):
     return hashlib.sha256(b"".join(t.tobytes() for t in clf.thetas_)).hexdigest()
 
 
+@pytest.mark.slow
 def test_same_random_state_gives_bit_identical_weights_across_processes():
     code = (
         "import warnings, hashlib, numpy as np\n"

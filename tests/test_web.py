@@ -217,6 +217,7 @@ def _shown(page, expect):
     return page.text_content("#prediction"), probabilities
 
 
+@pytest.mark.slow
 def test_the_page_in_a_browser(server, tmp_path):
     sync_api = _browser_or_skip()
     host, port = server.server_address[:2]
@@ -288,6 +289,7 @@ def test_a_server_without_its_model_yet_answers_503(model):
         server.server_close()
 
 
+@pytest.mark.slow
 def test_any_classifier_is_read_without_hidden_units():
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -401,6 +403,7 @@ def test_a_huge_picture_is_refused_from_its_header(server):
     assert status == 413 and f"{MAX_DRAWING_PIXELS / 1e6:.3g} megapixels" in answer["error"]
 
 
+@pytest.mark.slow
 def test_head_favicon_and_errors_are_as_documented(server):
     connection = http.client.HTTPConnection(*server.server_address[:2], timeout=30)
     connection.request("HEAD", "/")
@@ -417,6 +420,7 @@ def test_head_favicon_and_errors_are_as_documented(server):
     assert reply.startswith(b"HTTP/1.1 413") and b"100 Continue" not in reply
 
 
+@pytest.mark.slow
 def test_idle_and_slow_connections_are_dropped(server):
     import socket
     import time
@@ -439,6 +443,7 @@ def test_idle_and_slow_connections_are_dropped(server):
     assert time.monotonic() - start < REQUEST_TIMEOUT + 5
 
 
+@pytest.mark.slow
 def test_a_body_shorter_than_announced_times_out_with_408(server):
     port = server.server_address[1]
     reply = _raw(server, b"POST /predict HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
@@ -447,6 +452,7 @@ def test_a_body_shorter_than_announced_times_out_with_408(server):
     assert reply.startswith(b"HTTP/1.1 408") and b"did not arrive" in reply
 
 
+@pytest.mark.slow
 def test_big_drawings_under_a_memory_cap_all_get_an_answer(tmp_path):
     """Eight clients send the largest drawings at once to a server limited to 3 GiB."""
     import subprocess

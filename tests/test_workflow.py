@@ -84,6 +84,7 @@ def test_grid_search_reports_progress_with_the_best_so_far(raw_digits):
     assert seen[-1][2] == max(rows, key=lambda row: row.mean)
 
 
+@pytest.mark.slow
 def test_a_listener_that_never_speaks_is_refused_within_the_timeout():
     import socket
     import time
@@ -102,6 +103,7 @@ def test_a_listener_that_never_speaks_is_refused_within_the_timeout():
         assert time.monotonic() - start < 15
 
 
+@pytest.mark.slow
 def test_losing_every_worker_mid_fit_is_one_clear_error():
     import os
     import signal
@@ -157,6 +159,7 @@ def _read_share(reader, layout):
         variation: np.mean(hits) for variation, hits in right.items()}
 
 
+@pytest.mark.slow
 def test_the_default_reader_reads_digits_as_people_draw_them():
     """At least 95 % of 140 drawings: two hands, thin to thick pens, small, large, slanted."""
     from sknn_digits.workflow import default_reader
