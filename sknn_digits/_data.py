@@ -56,6 +56,10 @@ class InMemory:
         X, y = validate_data(shell, X, y, reset=not warm, accept_sparse=("csr", "csc"),
                              dtype=[xp.float64, xp.float32], multi_output=True)
         if sample_weight is not None:
+            if namespace(X) is np and np.asarray(sample_weight).dtype.kind not in "biuf":
+                raise TypeError("sample_weight must hold numbers, got "
+                                f"{np.asarray(sample_weight).dtype} values: convert the "
+                                "weights to floats first.")
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype,
                                                  ensure_non_negative=True)
         fitted = {"n_features_in_": shell.n_features_in_}
@@ -179,6 +183,14 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
             if bad:
                 raise ValueError("class_weight must map classes to finite, non-negative "
                                  f"numbers; got {bad}.")
+            known = set(np.asarray(to_numpy(classes)).tolist())
+            unknown = [key for key in class_weight if key not in known]
+            if unknown:  # scikit-learn names the classes missing, never the stray keys
+                raise ValueError(
+                    f"class_weight has keys that are no class of y: "
+                    f"{', '.join(map(repr, unknown))}; y's classes are "
+                    f"{', '.join(map(repr, sorted(known, key=str)))}. Use those as keys "
+                    "(a class missing from the dict weighs 1).")
             factors = compute_class_weight(class_weight, classes=classes, y=classes)
         factors = placement.per_sample(y, classes, np.asarray(factors, dtype=host_dtype(X)), X)
         sample_weight = factors if sample_weight is None else sample_weight * factors
@@ -190,6 +202,10 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
     if not positive:
         raise ValueError("sample_weight (times class_weight) is zero for every sample: "
                          "at least one weight must be positive.")
+    if 0 < total < np.finfo(np.float64).tiny * 2**52:  # 1/total would overflow
+        raise ValueError(f"sample_weight (times class_weight) sums to {total:g}, too small "
+                         "to divide the cost by; scale the weights up (only their ratios "
+                         "matter to the data term).")
     if not np.isfinite(total):  # the cost divides by the sum: it would be 0 everywhere
         raise ValueError("sample_weight (times class_weight) sums to more than floating "
                          "point holds; scale the weights down (only their ratios matter "

@@ -590,3 +590,24 @@ def test_a_cg_fit_stopped_by_max_fun_says_so(small_digits):
     with pytest.warns(ConvergenceWarning, match=r"max_fun=6") as caught:
         model.fit(X, y)
     assert not any("StopIteration" in str(w.message) for w in caught)
+
+
+@pytest.mark.parametrize("class_weight, named", [
+    ({0: 2, 99: 3}, "99"),          # named as missing classes 1..9 before, never 99
+    ({"0": 5}, "'0'"),              # a string key for integer classes
+    (dict.fromkeys(range(10), 1.0) | {42: 2.0}, "42"),  # silently ignored before
+])
+def test_class_weight_keys_that_match_no_class_are_refused_by_name(class_weight, named,
+                                                                  small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match=rf"class_weight has keys that are no class of y: "
+                                         rf".*{named}"):
+        BackpropMLPClassifier(max_iter=2, class_weight=class_weight).fit(X, y)
+
+
+def test_what_is_wrong_with_sample_weights_is_said(small_digits):
+    X, y = small_digits
+    with pytest.raises(ValueError, match=r"sample_weight .* sums to .* too small"):
+        BackpropMLPClassifier(max_iter=2).fit(X, y, sample_weight=np.full(len(y), 1e-320))
+    with pytest.raises(TypeError, match="sample_weight must hold numbers"):
+        BackpropMLPClassifier(max_iter=2).fit(X, y, sample_weight=["1.0"] * len(y))
