@@ -50,6 +50,10 @@ class InMemory:
         if layout is not None and "strided" not in str(layout):
             raise TypeError(f"Sparse X of the {xp.__name__} namespace is not supported: pass "
                             "a dense array, or a scipy.sparse matrix for the numpy path.")
+        kind = getattr(getattr(X, "dtype", None), "kind", None)
+        if kind in ("M", "m", "U", "S", "V"):  # numpy would make floats of dates and text
+            raise ValueError(f"X must hold numbers, got dtype {X.dtype}: convert them to "
+                             "numeric features first.")
         # validate_data records the input's shape and names on the estimator it
         # is given: on a copy, so that nothing is assigned before the fit succeeds.
         shell = copy.copy(estimator)

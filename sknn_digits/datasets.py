@@ -28,6 +28,7 @@ from .course import check_thetas
 __all__ = [
     "EX4_CLASSES",
     "LABEL_RULE",
+    "check_rows",
     "csv_names_its_labels",
     "load_chunks",
     "load_data",
@@ -321,7 +322,35 @@ def load_dataset(path, label_column=None):
             f"'{path}': X must be 2-D and y 1-D with one label per row; got X "
             f"{X.shape} and y {y.shape}."
         )
+    check_rows(X, f"'{path}'")
+    if len(X) < 2:
+        raise ValueError(f"'{path}' holds {len(X)} row{'s' * (len(X) != 1)}; training and "
+                         "scoring need at least 2 (one of each class to learn, more to hold "
+                         "some out).")
     return X, y
+
+
+def check_rows(X, source):
+    """Refuse rows that are not real, finite numbers, with one error naming ``source``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_rows(np.array([[1.0, np.nan]]), "'data.npz'")
+    Traceback (most recent call last):
+    ...
+    ValueError: 'data.npz': X holds NaN or infinity (row 0, column 1); rows must be finite numbers.
+    """
+    kind = X.dtype.kind
+    if kind not in "biuf":
+        what = {"M": "dates", "m": "time spans", "U": "text", "S": "bytes", "O": "objects",
+                "c": "complex numbers", "V": "records of several fields"}.get(kind, X.dtype)
+        raise ValueError(f"{source}: X holds {what} ({X.dtype}), not real numbers; "
+                         "every feature must be a number.")
+    if kind == "f" and X.size and not np.isfinite(X).all():
+        row, column = np.argwhere(~np.isfinite(X))[0]
+        raise ValueError(f"{source}: X holds NaN or infinity (row {row}, column {column}); "
+                         "rows must be finite numbers.")
 
 
 def _read_npz(path, need_y=True):
@@ -470,10 +499,15 @@ def _blocks(handle):
         yield block
 
 
-def _named_label(names):
-    """The index of the one header name that marks labels (:data:`LABEL_NAMES`), or None."""
+def _named_label(path, names):
+    """The index of the header name that marks labels (:data:`LABEL_NAMES`), or None; two
+    such names are refused, naming them (which one holds the labels would be a guess)."""
     found = [i for i, name in enumerate(names or ()) if name.lower() in LABEL_NAMES]
-    return found[0] if len(found) == 1 else None
+    if len(found) > 1:
+        raise ValueError(f"'{path}': its header names more than one label column "
+                         f"({', '.join(_describe(i, names) for i in found)}); name the one "
+                         "that holds the labels with --label-column (label_column=).")
+    return found[0] if found else None
 
 
 def csv_names_its_labels(path):
@@ -482,7 +516,7 @@ def csv_names_its_labels(path):
     Reads the first line only.
     """
     names, _ = _csv_shape(path, count_lines=False)
-    return _named_label(names) is not None
+    return _named_label(path, names) is not None
 
 
 def load_rows(path, n_features, label_column=None):
@@ -506,6 +540,14 @@ def load_rows(path, n_features, label_column=None):
     [[0.5, 1.0], [0.25, 0.0]]
     """
     path = check_readable(path, "file")
+    X = _rows_of(path, n_features, label_column)
+    if X.ndim != 2:
+        raise ValueError(f"'{path}': X must be 2-D, one row a sample; got shape {X.shape}.")
+    check_rows(X, f"'{path}'")
+    return X
+
+
+def _rows_of(path, n_features, label_column):
     suffix = path.suffix.lower()
     if suffix == ".npz":
         return _read_npz(path, need_y=False)[0]
@@ -514,7 +556,7 @@ def load_rows(path, n_features, label_column=None):
     if suffix != ".csv":
         raise ValueError(f"'{path}': unknown data format {suffix!r}; use .csv, .npz or .mat.")
     table, names = _read_csv_table(path)
-    if label_column is not None or _named_label(names) is not None:
+    if label_column is not None or _named_label(path, names) is not None:
         column = _label_column(path, names, table.shape[1], label_column)
         return np.delete(table, column, axis=1)
     if table.shape[1] == n_features:
@@ -534,7 +576,7 @@ LABEL_RULE = ("the column --label-column names, else the one the header names la
 def _label_column(path, names, n_columns, chosen):
     """The index of the label column: ``chosen``, a header name, or the last column."""
     if chosen is None:
-        named = _named_label(names)
+        named = _named_label(path, names)
         return n_columns - 1 if named is None else named
     if isinstance(chosen, str) and not chosen.lstrip("-").isdigit():
         if names is None or chosen not in names:

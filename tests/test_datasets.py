@@ -401,3 +401,41 @@ def test_mnist_without_its_cache_or_network_is_one_clear_error(tmp_path, monkeyp
         with pytest.raises(OSError, match=r"not cached there and openml.org could not be "
                                           r"reached"):
             load_mnist(data_home=tmp_path)
+
+
+def test_a_header_naming_two_label_columns_is_refused_naming_them(tmp_path):
+    """'label,pixel0,label' trained on the last 'label' (a pixel) without a word."""
+    from sknn_digits.datasets import load_dataset
+
+    path = tmp_path / "twice.csv"
+    path.write_text("label,pixel0,label\n3,0.5,7\n4,0.25,9\n")
+    with pytest.raises(ValueError, match=r"twice\.csv.*more than one label column.*"
+                                         r"column 0 \('label'\).*column 2 \('label'\)"):
+        load_dataset(path)
+    X, y = load_dataset(path, label_column=0)
+    assert y.tolist() == [3, 4] and X.tolist() == [[0.5, 7.0], [0.25, 9.0]]
+
+
+@pytest.mark.parametrize("X, what", [
+    (np.array([["2020-01-01", "2020-01-02"]] * 3, dtype="datetime64[D]"), "dates"),
+    (np.array([["a", "b"]] * 3), "text"),
+    (np.ones((3, 2), dtype=complex), "complex numbers"),
+    (np.zeros(3, dtype=[("a", float), ("b", float)]).reshape(3, 1), "records"),
+    (np.array([[1.0, np.nan]] * 3), "NaN or infinity"),
+    (np.array([[1.0, np.inf]] * 3), "NaN or infinity"),
+])
+def test_rows_that_are_not_real_finite_numbers_are_refused_naming_the_file(X, what, tmp_path):
+    from sknn_digits.datasets import load_dataset
+
+    np.savez(tmp_path / "odd.npz", X=X, y=np.arange(3))
+    with pytest.raises(ValueError, match=rf"odd\.npz.*{what}"):
+        load_dataset(tmp_path / "odd.npz")
+
+
+@pytest.mark.parametrize("n_rows", [0, 1])
+def test_too_few_rows_are_refused_naming_the_file(n_rows, tmp_path):
+    from sknn_digits.datasets import load_dataset
+
+    np.savez(tmp_path / "few.npz", X=np.ones((n_rows, 4)), y=np.arange(n_rows))
+    with pytest.raises(ValueError, match=rf"few\.npz' holds {n_rows} row.*at least 2"):
+        load_dataset(tmp_path / "few.npz")

@@ -611,3 +611,14 @@ def test_what_is_wrong_with_sample_weights_is_said(small_digits):
         BackpropMLPClassifier(max_iter=2).fit(X, y, sample_weight=np.full(len(y), 1e-320))
     with pytest.raises(TypeError, match="sample_weight must hold numbers"):
         BackpropMLPClassifier(max_iter=2).fit(X, y, sample_weight=["1.0"] * len(y))
+
+
+@pytest.mark.parametrize("X", [
+    np.array([["2020-01-01"], ["2020-01-02"], ["2020-01-03"], ["2020-01-04"]],
+             dtype="datetime64[D]"),
+    np.array([["1"], ["2"], ["3"], ["4"]]),
+])
+def test_x_of_dates_or_text_is_refused(X):
+    """numpy turns dates and numeric text into floats: they trained without a word."""
+    with pytest.raises(ValueError, match="X must hold numbers"):
+        BackpropMLPClassifier(max_iter=2).fit(X, [0, 1, 0, 1])
