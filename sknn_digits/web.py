@@ -243,7 +243,7 @@ def _decode_image_field(text):
 def _pixels_field(rows):
     try:
         pixels = np.array(rows, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an integer too large for a float too
         pixels = None
     if pixels is None or pixels.ndim != 2 or 0 in pixels.shape:
         raise RequestError(HTTPStatus.BAD_REQUEST,

@@ -529,3 +529,15 @@ def test_a_server_on_every_address_accepts_ip_hosts_but_not_names(model):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_pixel_too_large_for_a_float_is_a_400_not_a_500():
+    """A 4,000-digit integer in "pixels" raised OverflowError: a 500."""
+    from http import HTTPStatus
+
+    from sknn_digits.web import RequestError, parse_drawing
+
+    body = ('{"pixels": [[' + "9" * 4000 + ", 0], [0, 0]]}").encode()
+    with pytest.raises(RequestError, match="rows of numbers") as refused:
+        parse_drawing(body)
+    assert refused.value.status == HTTPStatus.BAD_REQUEST
