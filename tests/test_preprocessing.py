@@ -381,3 +381,42 @@ def test_slanted_digits_lean_the_way_asked():
     assert top_right > bottom_right  # leaning right: the top further right
     top_left = (left[0] * columns).sum() / left[0].sum()
     assert top_left < (left[-1] * columns).sum() / left[-1].sum()
+
+
+def test_a_big_thin_drawing_is_widened_at_the_working_size(monkeypatch):
+    """A 1200x1200 thin "7" was widened at full size: 27-53 s and up to 6 GB."""
+    import sknn_digits.preprocessing as preprocessing
+
+    seen = []
+    real = preprocessing.widen_strokes
+    monkeypatch.setattr(preprocessing, "widen_strokes",
+                        lambda ink, share: seen.append(ink.shape) or real(ink, share))
+    page = np.full((1200, 1200), 255, dtype=np.uint8)
+    page[200:204, 300:900] = 0                  # the top bar, 4 px thick
+    for step in range(0, 800, 2):               # the diagonal, 4 px thick
+        page[204 + step: 206 + step, 896 - step // 2: 900 - step // 2] = 0
+    features = preprocessing.DigitImageTransformer(layout="digits").transform([page])
+    assert seen and max(max(shape) for shape in seen) <= preprocessing.WORKING_SIDE
+    assert features.max() == 16.0  # the thin strokes kept their ink
+
+
+@pytest.mark.slow
+def test_the_largest_drawing_is_read_within_a_few_hundred_mb():
+    """Measured with the process's own high-water mark, in a process of its own."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource, numpy as np\n"
+        "from sknn_digits.preprocessing import DigitImageTransformer\n"
+        "side = 2047\n"
+        "page = np.full((side, side), 255, dtype=np.uint8)\n"
+        "page[300:1700, 1000:1003] = 0\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "DigitImageTransformer(layout='digits').transform([page])\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(before, after)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, check=True)
+    before, after = map(int, done.stdout.split())  # KiB on Linux
+    assert (after - before) * 1024 < 400 * 2**20
