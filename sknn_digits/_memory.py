@@ -4,9 +4,10 @@ A fit, a data file or an archive member that cannot fit in memory is refused
 at once with an error naming what is too large, instead of running for a
 while and failing with ``MemoryError`` (or being killed) half-way.
 
-The memory available is the smaller of what the kernel reports as available
-(``MemAvailable`` on Linux, free physical pages elsewhere) and what the
-process's control group still allows (containers, CI runners).  Where none of
+The memory available is the smallest of what the kernel reports as available
+(``MemAvailable`` on Linux, free physical pages elsewhere), what the
+process's control group still allows (containers, CI runners) and what its
+address-space limit (``ulimit -v``) leaves beside what it has mapped.  Where none of
 these can be read, nothing is refused.
 """
 
@@ -50,6 +51,22 @@ def _cgroup_headroom():
     return None
 
 
+def _address_space_headroom():
+    """What the process's address-space limit (``ulimit -v``, RLIMIT_AS) still allows, or
+    None without a limit: its mappings so far count against it, used or not."""
+    try:
+        import resource
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if limit == resource.RLIM_INFINITY:
+            return None
+        with open("/proc/self/statm") as statm:
+            mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        return max(0, limit - mapped)
+    except (ImportError, OSError, ValueError, IndexError):
+        return None
+
+
 def available_memory():
     """Bytes this process can still allocate without swapping, or None when unknown.
 
@@ -63,7 +80,8 @@ def available_memory():
     kernel = _meminfo_available()
     if kernel is None:
         kernel = _physical_available()
-    known = [value for value in (kernel, _cgroup_headroom()) if value is not None]
+    known = [value for value in (kernel, _cgroup_headroom(), _address_space_headroom())
+             if value is not None]
     return min(known) if known else None
 
 

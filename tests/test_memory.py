@@ -76,3 +76,37 @@ def test_the_estimate_covers_what_an_evaluation_allocates():
                           text=True, timeout=120, check=True)
     peak, estimate = map(int, done.stdout.split())
     assert 0 < peak <= estimate
+
+
+@pytest.mark.slow
+def test_the_budget_respects_the_address_space_limit(tmp_path):
+    """Under ulimit -v, a .npz declaring 22 GiB passed the check (which read the machine's
+    free memory) and ended in a raw _ArrayMemoryError traceback."""
+    import subprocess
+    import sys
+    import zipfile
+
+    import numpy as np
+
+    X_header = np.lib.format
+    path = tmp_path / "huge.npz"
+
+    with zipfile.ZipFile(path, "w") as archive:  # headers only: 3e9 float64 declared
+        for name, shape in (("X", (250_000, 3000)), ("y", (250_000,))):  # 6 GB declared
+            with archive.open(f"{name}.npy", "w", force_zip64=True) as member:
+                X_header.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False,
+                                                         "shape": shape})
+    code = ("import resource\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (4 * 2**30, 4 * 2**30))\n"
+            "from sknn_digits._memory import available_memory\n"
+            "from sknn_digits.datasets import load_dataset\n"
+            "assert available_memory() < 4 * 2**30, available_memory()\n"
+            "try:\n"
+            f"    load_dataset({str(path)!r})\n"
+            "except ValueError as error:\n"
+            "    print('REFUSED', error)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "REFUSED" in done.stdout and "huge.npz" in done.stdout
+    assert "is available" in done.stdout  # refused by the budget, before reading
