@@ -79,6 +79,29 @@ def check_writable(path, overwrite=False):
     return path
 
 
+def check_free_space(path, needed):
+    """Refuse, before any work is done, a target whose file system lacks ``needed`` bytes.
+
+    A long fit that fails with ENOSPC as it saves loses its work; the space
+    is read before it starts (another program may still take it meanwhile).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> check_free_space(Path(tempfile.mkdtemp()) / "m.skops", 1024)
+    """
+    import shutil
+
+    from ._memory import format_bytes
+
+    free = shutil.disk_usage(Path(path).parent).free
+    if free < needed:
+        raise OSError(f"'{path}': its file system has {format_bytes(free)} free, and the file "
+                      f"will take about {format_bytes(needed)}; make room, or write it "
+                      "elsewhere.")
+
+
 #: Temporary files this package names: ``.<target>.<writer's pid>-<12 hex digits>.tmp``.
 _TEMPORARY = re.compile(r"^\..+\.(\d+)-[0-9a-f]{12}\.tmp$")
 

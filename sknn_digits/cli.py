@@ -474,6 +474,8 @@ def run_train(args):
     if args.out is not None:  # before any work: a bad --out fails at once
         _check_out(args.out, args.force)
     X, y = _load(args.data, args.label_column)
+    if args.out is not None:  # before the fit, which a full disk would otherwise waste
+        _check_model_space(args.out, X, y, args.hidden)
     with _cluster(args.scheduler, args.quiet) as client:
         X, y = _placed(X, y, client, "train")
         if args.test_size > 0:
@@ -757,6 +759,20 @@ def run_draw(args):
     except KeyboardInterrupt:
         print("Stopped.")
     return 0
+
+
+def _check_model_space(path, X, y, hidden):
+    """The space a trained model's file will take, checked before training."""
+    from ._files import check_free_space
+    from .workflow import on_cluster
+
+    labels = y.compute() if on_cluster(y) else y
+    n_classes = len(np.unique(np.asarray(labels)))
+    sizes = (X.shape[1], *hidden, 1 if n_classes == 2 else n_classes)
+    n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    # The weights twice (coefs_ and thetas_ are stored apart), float64; the
+    # scaler's four arrays of one number a feature; the schema and the zip.
+    check_free_space(path, 2 * 8 * n_params + 4 * 8 * X.shape[1] + 2**17)
 
 
 def _check_out(path, force):

@@ -557,3 +557,18 @@ def test_evaluate_on_a_cluster_scores_what_train_on_a_cluster_held_out(capsys, t
         assert status == 0, err
         assert "Scoring the 450 held-out samples" in out
         assert float(out.split("Accuracy: ")[1].split()[0]) == pytest.approx(trained, abs=1e-4)
+
+
+def test_train_out_on_a_full_disk_fails_before_training(capsys, tmp_path, monkeypatch):
+    """It trained first and failed with ENOSPC as it saved, losing the work."""
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    real = shutil.disk_usage
+    monkeypatch.setattr(shutil, "disk_usage",
+                        lambda path: usage(10**9, 10**9 - 1000, 1000)
+                        if str(tmp_path) in str(path) else real(path))
+    status, out, err = run(capsys, "train", "--quiet", "--out", str(tmp_path / "m.skops"))
+    assert status == 1 and "free" in err and "m.skops" in err
+    assert "Training on" not in out and not (tmp_path / "m.skops").exists()
