@@ -94,8 +94,11 @@ MAX_PREDICTIONS = PREDICTIONS_AT_ONCE + 16
 REQUEST_TIMEOUT = 10
 #: Seconds a kept-alive connection may wait idle between requests.
 IDLE_TIMEOUT = 5
-#: Connections served at once; uvicorn answers 503 beyond.
-MAX_CONNECTIONS = 128
+#: Connections served at once; uvicorn answers 503 beyond.  Far more than the
+#: page needs: an idle connection costs a few KB until its deadline drops it,
+#: and a low cap let one local program's idle sockets turn every real request
+#: away.  Bounded by the file descriptors the process may open.
+MAX_CONNECTIONS = 4096
 #: Connections the kernel queues before the server accepts them.
 BACKLOG = 128
 
@@ -513,7 +516,7 @@ class DrawingServer:
 
         config = uvicorn.Config(
             self.app, http=_protocol(), loop="asyncio", ws="none", lifespan="off",
-            timeout_keep_alive=IDLE_TIMEOUT, limit_concurrency=MAX_CONNECTIONS,
+            timeout_keep_alive=IDLE_TIMEOUT, limit_concurrency=connection_limit(),
             h11_max_incomplete_event_size=16 * 1024, access_log=False, log_level="warning",
             server_header=False, proxy_headers=False)
         self._uvicorn = uvicorn.Server(config)
@@ -531,6 +534,20 @@ class DrawingServer:
     def server_close(self):
         """Release the socket."""
         self.socket.close()
+
+
+def connection_limit():
+    """:data:`MAX_CONNECTIONS`, or fewer where the process may open fewer files (a margin of
+    64 kept for the model's files, the log and the listening socket)."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return MAX_CONNECTIONS
+    if soft == resource.RLIM_INFINITY:
+        return MAX_CONNECTIONS
+    return max(16, min(MAX_CONNECTIONS, soft - 64))
 
 
 def make_server(model, host="127.0.0.1", port=0):

@@ -541,3 +541,30 @@ def test_a_pixel_too_large_for_a_float_is_a_400_not_a_500():
     with pytest.raises(RequestError, match="rows of numbers") as refused:
         parse_drawing(body)
     assert refused.value.status == HTTPStatus.BAD_REQUEST
+
+
+def test_idle_sockets_do_not_turn_the_pages_requests_away(server):
+    """200 idle sockets from one local program made 48 of 48 real requests get 503 when
+    128 connections were the cap."""
+    import socket
+
+    idle = []
+    try:
+        for _ in range(200):
+            idle.append(socket.create_connection(server.server_address[:2], timeout=5))
+        statuses = [_request(server, "GET", "/api/model")[0] for _ in range(24)]
+    finally:
+        for connection in idle:
+            connection.close()
+    assert statuses == [200] * 24
+
+
+def test_the_connection_cap_stays_within_the_files_the_process_may_open(monkeypatch):
+    import resource
+
+    from sknn_digits import web
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (1024, 4096))
+    assert web.connection_limit() == 1024 - 64
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (10**6, 10**6))
+    assert web.connection_limit() == web.MAX_CONNECTIONS >= 1024
