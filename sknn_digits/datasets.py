@@ -394,6 +394,10 @@ def _read_npz(path, need_y=True):
 LABEL_NAMES = ("label", "y", "target", "class")
 #: Bytes of CSV text parsed at a time: the reader's overhead beyond the table itself.
 _CSV_BLOCK = 1 << 22
+#: The longest line of a CSV file read (characters): a row of over a million
+#: features at ten characters each.  Longer ones are refused as soon as this
+#: much of them is read, before they are held whole or parsed.
+MAX_CSV_LINE = 1 << 24
 
 
 def _read_csv(path, label_column=None):
@@ -420,7 +424,7 @@ def _read_csv_table(path):
             handle.readline()
         first = None
         table, row = None, 0
-        for block in _blocks(handle):
+        for block in _blocks(handle, path):
             try:
                 values = np.loadtxt(block, delimiter=",", ndmin=2, dtype=np.float64)
             except ValueError as error:
@@ -486,10 +490,17 @@ def _csv_shape(path, count_lines=True):
     return names, max(n_lines - (names is not None), 0)
 
 
-def _blocks(handle):
-    """Lists of lines holding about :data:`_CSV_BLOCK` characters each."""
-    block, size = [], 0
-    for line in handle:
+def _blocks(handle, path):
+    """Lists of lines holding about :data:`_CSV_BLOCK` characters each; a line longer than
+    :data:`MAX_CSV_LINE` is refused as soon as that much of it is read."""
+    block, size, number = [], 0, 0
+    while line := handle.readline(MAX_CSV_LINE + 1):
+        number += 1
+        if len(line) > MAX_CSV_LINE:
+            raise ValueError(
+                f"'{path}': row {number} is longer than {MAX_CSV_LINE // 2**20} MiB; a row "
+                "of digits takes a few KB (784 pixels of MNIST: under 4 KB). Is it one row "
+                "per line?")
         block.append(line)
         size += len(line)
         if size >= _CSV_BLOCK:

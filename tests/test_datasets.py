@@ -439,3 +439,41 @@ def test_too_few_rows_are_refused_naming_the_file(n_rows, tmp_path):
     np.savez(tmp_path / "few.npz", X=np.ones((n_rows, 4)), y=np.arange(n_rows))
     with pytest.raises(ValueError, match=rf"few\.npz' holds {n_rows} row.*at least 2"):
         load_dataset(tmp_path / "few.npz")
+
+
+@pytest.mark.parametrize("content", [b"0," * (9 * 2**20) + b"0", b"\0" * (17 * 2**20)],
+                         ids=["one numeric line", "NUL bytes"])
+def test_a_line_too_long_is_refused_before_it_is_held_whole(content, tmp_path):
+    """A one-line CSV of 128 MB peaked at 2.4 GB; 1 GB of NUL bytes took 10.7 GB."""
+    from sknn_digits.datasets import MAX_CSV_LINE, load_dataset
+
+    path = tmp_path / "one-line.csv"
+    path.write_bytes(b"label,pixel0\n" + content)
+    assert len(content) > MAX_CSV_LINE
+    with pytest.raises(ValueError, match=r"one-line\.csv.*(longer than 16 MiB|UTF-8|not numb)"):
+        load_dataset(path)
+
+
+@pytest.mark.slow
+def test_reading_a_one_line_file_keeps_to_its_budget(tmp_path):
+    """The process's own high-water mark while a 64 MB one-line file is refused."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "one-line.csv"
+    with open(path, "wb") as handle:
+        for _ in range(32):
+            handle.write(b"0," * 2**20)
+        handle.write(b"0")
+    code = ("import resource\n"
+            "from sknn_digits.datasets import load_dataset\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "try:\n"
+            f"    load_dataset({str(path)!r})\n"
+            "except ValueError as error:\n"
+            "    print('REFUSED', error)\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert "REFUSED" in done.stdout, done.stdout + done.stderr
+    assert int(done.stdout.split()[-1]) * 1024 < 64 * 2**20  # KiB; the file alone is 64 MiB
