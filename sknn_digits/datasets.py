@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy.io import loadmat
+from scipy.io import loadmat, whosmat
 
 from ._files import check_readable
 from ._memory import check_memory, format_bytes
@@ -44,20 +44,46 @@ __all__ = [
 EX4_CLASSES = np.array([1, 2, 3, 4, 5, 6, 7, 8, 9, 0])
 
 
-def _read_mat(path, names):
-    """Variables ``names`` from a .mat file, with errors that name the file."""
+#: Bytes per element of the MATLAB classes a numeric variable may have.
+_MAT_ITEMSIZE = {"double": 8, "single": 4, "int8": 1, "uint8": 1, "logical": 1, "int16": 2,
+                 "uint16": 2, "int32": 4, "uint32": 4, "int64": 8, "uint64": 8}
+
+
+def _read_mat(path, names, check_shapes=None):
+    """Variables ``names`` from a .mat file, with errors that name the file.
+
+    Only those variables are read.  Their shapes and classes are read from
+    their headers first (a compressed variable's header without inflating
+    its data), checked by ``check_shapes({name: shape})`` when given, and
+    their size against the memory available, so a small file cannot inflate
+    to gigabytes before it is refused.
+    """
     path = check_readable(path, "file")
     try:
-        contents = loadmat(path)
+        declared = {name: (tuple(shape), kind) for name, shape, kind in whosmat(path)}
     except Exception as error:  # scipy raises several types for a bad file
         raise ValueError(f"'{path}' is not a readable MATLAB/Octave .mat file ({error}).") from None
-    missing = [name for name in names if name not in contents]
+    missing = [name for name in names if name not in declared]
     if missing:
-        found = sorted(k for k in contents if not k.startswith("__"))
         raise ValueError(
-            f"'{path}' has no variable {' or '.join(missing)}; it holds {found}. "
+            f"'{path}' has no variable {' or '.join(missing)}; it holds {sorted(declared)}. "
             f"Expected {', '.join(names)}."
         )
+    for name in names:
+        if declared[name][1] not in _MAT_ITEMSIZE:
+            raise ValueError(f"'{path}': {name} is a MATLAB {declared[name][1]}, not an array "
+                             "of numbers.")
+    if check_shapes is not None:
+        check_shapes({name: declared[name][0] for name in names})
+    sizes = {name: math.prod(declared[name][0]) * _MAT_ITEMSIZE[declared[name][1]]
+             for name in names}
+    check_memory(sum(sizes.values()), f"'{path}' ("
+                 + ", ".join(f"{n}: {format_bytes(s)}" for n, s in sizes.items())
+                 + " once inflated)")
+    try:
+        contents = loadmat(path, variable_names=list(names))
+    except Exception as error:
+        raise ValueError(f"'{path}' is not a readable MATLAB/Octave .mat file ({error}).") from None
     return [np.asarray(contents[name]) for name in names]
 
 
@@ -98,7 +124,11 @@ def load_ex4_data(path):
     >>> X.shape, y.tolist()
     ((3, 400), [0, 1, 9])
     """
-    X, y = _read_mat(path, ["X", "y"])
+    def check_shapes(shapes):  # from the headers, before anything is inflated
+        if len(shapes["X"]) != 2 or shapes["X"][1] != 400:
+            raise ValueError(f"'{path}': X must have shape (m, 400), got {shapes['X']}.")
+
+    X, y = _read_mat(path, ["X", "y"], check_shapes)
     if X.ndim != 2 or X.shape[1] != 400:
         raise ValueError(f"'{path}': X must have shape (m, 400), got {X.shape}.")
     y = y.ravel()

@@ -477,3 +477,33 @@ def test_reading_a_one_line_file_keeps_to_its_budget(tmp_path):
                           timeout=300)
     assert "REFUSED" in done.stdout, done.stdout + done.stderr
     assert int(done.stdout.split()[-1]) * 1024 < 64 * 2**20  # KiB; the file alone is 64 MiB
+
+
+def test_a_compressed_mat_is_sized_from_its_headers_and_only_its_variables_read(
+        tmp_path, monkeypatch):
+    """A 3 MB compressed .mat reached 3.5 GB before its shape error; an unused 1 GiB
+    variable was inflated too."""
+    from scipy.io import savemat
+
+    from sknn_digits import _memory
+    from sknn_digits.datasets import load_ex4_data
+
+    wrong = tmp_path / "wrong.mat"
+    savemat(wrong, {"X": np.zeros((3000, 1000)), "y": np.ones((3000, 1))}, do_compression=True)
+    inflated = []
+    import scipy.io
+
+    real = scipy.io.loadmat
+    monkeypatch.setattr("sknn_digits.datasets.loadmat",
+                        lambda *a, **k: inflated.append(k) or real(*a, **k))
+    with pytest.raises(ValueError, match=r"wrong\.mat': X must have shape \(m, 400\)"):
+        load_ex4_data(wrong)
+    assert inflated == []  # refused from the header
+    spare = tmp_path / "spare.mat"
+    savemat(spare, {"X": np.zeros((5, 400)), "y": np.ones((5, 1)),
+                    "unused": np.zeros((2000, 2000))}, do_compression=True)
+    X, _ = load_ex4_data(spare)
+    assert X.shape == (5, 400) and inflated[-1]["variable_names"] == ["X", "y"]
+    monkeypatch.setattr(_memory, "available_memory", lambda: 1000)
+    with pytest.raises(ValueError, match=r"spare\.mat' \(X: .*needs about"):
+        load_ex4_data(spare)
