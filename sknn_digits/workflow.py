@@ -198,8 +198,8 @@ def held_out_rows(y, test_size, random_state):
     --------
     >>> import numpy as np
     >>> from sknn_digits.workflow import held_out_rows
-    >>> held_out_rows(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.5, random_state=0).sum()
-    np.int64(4)
+    >>> int(held_out_rows(np.array([0, 0, 0, 0, 1, 1, 1, 1]), 0.5, random_state=0).sum())
+    4
     """
     from sklearn.model_selection import train_test_split
 
