@@ -24,6 +24,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx.ext.intersphinx",
     "sphinx-mathjax-offline",  # serves MathJax from the built site: no CDN, works offline
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -81,3 +82,50 @@ plot_formats = [("png", 90)]
 plot_rcparams = {"figure.figsize": (6, 4), "figure.autolayout": True}
 
 doctest_global_setup = "import numpy as np"
+
+
+# ---------------------------------------------------------------- links to other projects
+# Links to the other libraries' objects by their documentation's URLs.  Their
+# inventories would be fetched over the network at build time, and the build
+# stays offline: so each object the pages name is listed here, and the
+# inventories are written from this list into the build folder.
+EXTERNAL = {
+    "sklearn": ("scikit-learn", "https://scikit-learn.org/stable/", "modules/generated/{}.html", [
+        ("sklearn.neural_network.MLPClassifier", "py:class"),
+        ("sklearn.pipeline.Pipeline", "py:class"),
+        ("sklearn.preprocessing.MinMaxScaler", "py:class"),
+        ("sklearn.model_selection.StratifiedKFold", "py:class"),
+        ("sklearn.model_selection.GridSearchCV", "py:class"),
+        ("sklearn.metrics.ConfusionMatrixDisplay", "py:class"),
+        ("sklearn.datasets.load_digits", "py:function"),
+        ("sklearn.datasets.fetch_openml", "py:function"),
+        ("sklearn.base.BaseEstimator", "py:class"),
+        ("sklearn.base.ClassifierMixin", "py:class"),
+        ("sklearn.base.TransformerMixin", "py:class"),
+    ]),
+    "scipy": ("SciPy", "https://docs.scipy.org/doc/scipy/", "reference/generated/{}.html", [
+        ("scipy.optimize.minimize", "py:function"),
+    ]),
+    "numpy": ("NumPy", "https://numpy.org/doc/stable/", "reference/generated/{}.html", [
+        ("numpy.frombuffer", "py:function"),
+    ]),
+}
+
+
+def _write_inventories(folder):
+    """Sphinx inventories (version 2) of :data:`EXTERNAL`, one file a project."""
+    import zlib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    mapping = {}
+    for key, (project, url, page, objects) in EXTERNAL.items():
+        lines = "".join(f"{name} {role} 1 {page.format(name)} -\n" for name, role in objects)
+        header = (f"# Sphinx inventory version 2\n# Project: {project}\n# Version: stable\n"
+                  "# The remainder of this file is compressed using zlib.\n")
+        path = folder / f"{key}.inv"
+        path.write_bytes(header.encode() + zlib.compress(lines.encode()))
+        mapping[key] = (url, str(path))
+    return mapping
+
+
+intersphinx_mapping = _write_inventories(ROOT / "docs" / "_build" / "inventories")
