@@ -37,6 +37,7 @@ exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
                     "auto_examples/*.zip", "auto_examples/*.md5", "auto_examples/*.json"]
 templates_path = ["_templates"]
 html_static_path = ["_static"]
+html_css_files = ["custom.css"]  # long names and example lines wrap at 1280 px
 # The theme of scikit-learn, numpy, scipy and pandas.  It bundles its fonts,
 # icons and scripts, so the site works offline (.ci/run checks no page loads
 # anything from another host).
