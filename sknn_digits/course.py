@@ -23,10 +23,10 @@ from .core import (
     layer_slices,
     namespace,
     sigmoid,
-    sigmoid_derivative,
     to_numpy,
     unpack,
 )
+from .core.activations import sigmoid_derivative
 
 __all__ = [
     "check_thetas",

@@ -10,8 +10,8 @@ import sknn_digits
 
 MODULES = sorted(
     name
-    for _, name, _ in pkgutil.iter_modules(sknn_digits.__path__, "sknn_digits.")
-    if name != "sknn_digits.__main__"
+    for _, name, _ in pkgutil.walk_packages(sknn_digits.__path__, "sknn_digits.")
+    if name != "sknn_digits.__main__" and not name.startswith("sknn_digits.static")
 )
 
 
