@@ -52,9 +52,12 @@ itself.
   (MATLAB's order).
 * ``digits``: the 32x32 bitmap divided into 4x4 blocks and the ink pixels in
   each block counted, 0..16.
+
+Decoding files and bytes into grey levels and ink is :mod:`sknn_digits.images`'
+job, and slanted training copies :mod:`sknn_digits.augmentation`'s; their
+public names are re-exported here.
 """
 
-import warnings
 from numbers import Real
 from pathlib import Path
 from typing import NamedTuple
@@ -64,7 +67,8 @@ from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._compat import Interval, StrOptions
-from ._files import check_readable
+from .augmentation import slant_digits
+from .images import MAX_IMAGE_PIXELS, _ink, _to_gray, decode_image, read_image
 
 __all__ = [
     "FRAMES",
@@ -192,150 +196,7 @@ def _layout(name):
     return LAYOUTS[name]
 
 
-#: The largest picture :func:`read_image` decodes: 16 megapixels, more than a
-#: phone camera's photo; a digit needs far fewer.  Larger ones are refused
-#: from their header, before any pixel is decoded.
-MAX_IMAGE_PIXELS = 16_000_000
-
-
-def read_image(path):
-    """Pixels of an image file (PNG, JPEG, ... anything Pillow reads) as an array.
-
-    The photo's EXIF orientation is applied.  Pictures of more than
-    :data:`MAX_IMAGE_PIXELS` pixels are refused before they are decoded.
-    Needs Pillow: ``pip install "sknn_digits[image]"``.
-
-    Returns
-    -------
-    ndarray of shape (H, W, 4), uint8 RGBA
-        Or of shape (H, W), float grey levels, for images of more than 8 bits
-        per pixel (float or 16-bit TIFF, 16-bit PNG).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from PIL import Image
-    >>> from sknn_digits.preprocessing import read_image
-    >>> path = Path(tempfile.mkdtemp()) / "page.png"
-    >>> Image.new("L", (4, 3), 255).save(path)
-    >>> read_image(path).shape
-    (3, 4, 4)
-    """
-    path = check_readable(path, "image file")
-    return _decode(path, f"'{path}'")
-
-
-def decode_image(data, name="the image", formats=None, max_pixels=MAX_IMAGE_PIXELS):
-    """Pixels of an encoded image (the bytes of a PNG, JPEG, ... file).
-
-    The same as :func:`read_image` for bytes received rather than read from a
-    file; ``name`` says in error messages which image was wrong.  ``formats``
-    (Pillow's names, e.g. ``("PNG", "JPEG")``) limits the decoders tried;
-    ``max_pixels`` is checked from the header, before decoding.
-
-    Examples
-    --------
-    >>> import io
-    >>> from PIL import Image
-    >>> from sknn_digits.preprocessing import decode_image
-    >>> encoded = io.BytesIO()
-    >>> Image.new("L", (5, 2), 0).save(encoded, format="PNG")
-    >>> decode_image(encoded.getvalue()).shape
-    (2, 5, 4)
-    """
-    import io
-
-    return _decode(io.BytesIO(data), name, formats, max_pixels)
-
-
-def _decode(source, name, formats=None, max_pixels=MAX_IMAGE_PIXELS):
-    try:
-        from PIL import Image, ImageOps, UnidentifiedImageError
-    except ImportError:
-        raise ImportError(
-            'Reading image files needs Pillow: pip install "sknn_digits[image]"'
-        ) from None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(source, formats=formats) as image:  # reads the header only
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise ValueError(
-                        f"{name} has {width}x{height} pixels, more than the "
-                        f"{max_pixels / 1e6:.3g} megapixels a digit's picture may "
-                        "have; scale it down first.")
-                image = ImageOps.exif_transpose(image)
-                if image.mode in ("F", "I") or image.mode.startswith("I;16"):
-                    # More than 8 bits of grey (a float TIFF in 0..1, a 16-bit
-                    # scan): keep the levels rather than clip them to 0..255.
-                    return np.asarray(image, dtype=np.float64)
-                return np.asarray(image.convert("RGBA"))
-    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        raise ValueError(f"{name} has more than the {max_pixels / 1e6:.3g} megapixels a "
-                         f"digit's picture may have ({error}).") from None
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{name} is not an image file that can be read ({error}).") from None
-
-
 # ------------------------------------------------------------ grey levels and ink
-
-
-def _to_gray(image, name):
-    """A 2-D float image in 0..1 (0 darkest), from any dtype and channel layout."""
-    array = np.asarray(image)
-    if array.dtype == bool:
-        array = array.astype(np.float64)
-    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
-        raise TypeError(f"{name}: pixels must be real numbers, got dtype {array.dtype}.")
-    if np.issubdtype(array.dtype, np.integer):
-        full = np.iinfo(array.dtype).max if array.size and array.max() > 1 else 1
-        array = array.astype(np.float64) / full
-    else:
-        array = array.astype(np.float64)
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name}: pixels must be finite (found NaN or infinity).")
-        if array.size and array.max() > 1:
-            array = array / array.max()
-    if array.ndim == 3 and array.shape[2] in (1, 2, 3, 4):
-        has_alpha = array.shape[2] in (2, 4)
-        colour = array[..., : array.shape[2] - has_alpha]
-        gray = colour @ [0.299, 0.587, 0.114] if colour.shape[2] == 3 else colour[..., 0]
-        if has_alpha:  # see-through pixels show a white page behind them
-            alpha = array[..., -1]
-            gray = gray * alpha + (1.0 - alpha)
-        array = gray
-    if array.ndim != 2 or min(array.shape) < 1:
-        raise ValueError(
-            f"{name}: an image must be (H, W) or (H, W, channels) with 1 to 4 "
-            f"channels, got shape {np.shape(image)}."
-        )
-    return array
-
-
-def _border(image):
-    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
-
-
-def _ink(gray, invert, name):
-    """Ink as bright values on a zero background, scaled so the strongest ink is 1.
-
-    The background is the border's median; its noise, three robust standard
-    deviations (1.4826 times the median absolute deviation) above it, is taken
-    off too, so a photo's grain does not count as ink while a clean image
-    (an MNIST digit, a drawing) keeps every grey level it has.
-    """
-    if invert == "auto":
-        invert = np.median(_border(gray)) > 0.5  # a light page: dark ink
-    ink = 1.0 - gray if invert else gray
-    border = _border(ink)
-    level = np.median(border)
-    noise = 1.4826 * np.median(np.abs(border - level))
-    ink = np.clip(ink - (level + 3 * noise), 0.0, None)
-    if ink.max() <= 0.05:
-        raise ValueError(f"{name}: the image is empty (no ink stands out from the background).")
-    return ink / ink.max()
 
 
 # ------------------------------------------------------------ resampling
@@ -513,47 +374,6 @@ def widen_strokes(ink, share):
     radius = int(np.ceil(missing / 2))
     y, x = np.ogrid[-radius: radius + 1, -radius: radius + 1]
     return ndimage.grey_dilation(ink, footprint=x * x + y * y <= radius * radius)
-
-
-def slant_digits(X, angles=(-20, -10, 10, 20)):
-    """Copies of 8x8 ``load_digits`` rows slanted by each of ``angles`` (degrees).
-
-    Each digit is slanted where its data were made: its 32x32 bitmap (the
-    8x8 counts spread back over their 4x4 blocks, linearly), sheared about
-    its centre so the top leans right for a positive angle, thresholded at
-    half ink and counted in 4x4 blocks again.  For training readers of
-    drawn digits, which people slant either way.
-
-    Parameters
-    ----------
-    X : array-like of shape (n, 64)
-        Rows in the ``digits`` layout (0..16).
-    angles : sequence of float, default=(-20, -10, 10, 20)
-
-    Returns
-    -------
-    ndarray of shape (n * len(angles), 64)
-        The rows slanted by ``angles[0]``, then by ``angles[1]``, ...
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sknn_digits.preprocessing import slant_digits
-    >>> X, y = load_digits(return_X_y=True)
-    >>> slant_digits(X[:5]).shape
-    (20, 64)
-    """
-    images = np.asarray(X, dtype=np.float64).reshape(-1, 8, 8) / 16.0
-    bitmaps = np.stack([ndimage.zoom(image, 4, order=1) for image in images])
-    slanted = []
-    for angle in angles:
-        shear = np.tan(np.radians(angle))
-        # output (r, c) reads input (r, c - shear * (centre - r)): the top moves right
-        matrix, offset = np.array([[1.0, 0.0], [shear, 1.0]]), (0.0, -shear * 15.5)
-        for bitmap in bitmaps:
-            moved = ndimage.affine_transform(bitmap, matrix, offset=offset, order=1)
-            slanted.append((moved >= 0.5).reshape(8, 4, 8, 4).sum(axis=(1, 3)).ravel())
-    return np.asarray(slanted, dtype=np.float64)
 
 
 def frame_digit(ink, frame, threshold=0.2):
