@@ -524,7 +524,7 @@ def _check_labelled(model, n_features, data, label_column):
     Without a label column named, the last column is taken as the labels: a
     file of the model's features alone then looks one feature short.
     """
-    from .datasets import LABEL_RULE, csv_names_its_labels
+    from .readers import LABEL_RULE, csv_names_its_labels
 
     if (str(data).lower().endswith(".csv") and label_column is None
             and n_features + 1 == getattr(model, "n_features_in_", None)

@@ -445,7 +445,8 @@ def test_too_few_rows_are_refused_naming_the_file(n_rows, tmp_path):
                          ids=["one numeric line", "NUL bytes"])
 def test_a_line_too_long_is_refused_before_it_is_held_whole(content, tmp_path):
     """A one-line CSV of 128 MB peaked at 2.4 GB; 1 GB of NUL bytes took 10.7 GB."""
-    from sknn_digits.datasets import MAX_CSV_LINE, load_dataset
+    from sknn_digits.datasets import load_dataset
+    from sknn_digits.readers import MAX_CSV_LINE
 
     path = tmp_path / "one-line.csv"
     path.write_bytes(b"label,pixel0\n" + content)
@@ -494,7 +495,7 @@ def test_a_compressed_mat_is_sized_from_its_headers_and_only_its_variables_read(
     import scipy.io
 
     real = scipy.io.loadmat
-    monkeypatch.setattr("sknn_digits.datasets.loadmat",
+    monkeypatch.setattr("sknn_digits.readers.loadmat",
                         lambda *a, **k: inflated.append(k) or real(*a, **k))
     with pytest.raises(ValueError, match=r"wrong\.mat': X must have shape \(m, 400\)"):
         load_ex4_data(wrong)
