@@ -68,7 +68,7 @@ from .preprocessing import DigitImageTransformer, decode_image, images_to_featur
 
 __all__ = ["BACKLOG", "IDLE_TIMEOUT", "IMAGE_FORMATS", "MAX_BODY_BYTES", "MAX_CONNECTIONS",
            "MAX_DRAWING_PIXELS", "MAX_PIXELS_SIDE", "MAX_PREDICTIONS", "REQUEST_TIMEOUT",
-           "DigitReader", "DrawingServer", "make_app", "make_server", "serve"]
+           "DigitReader", "DrawingApp", "DrawingServer", "make_app", "make_server", "serve"]
 
 #: The largest request body the server reads: 1 MiB, some thirty times a
 #: 280x280 drawing's PNG.  Larger requests are refused unread.
@@ -315,8 +315,125 @@ class _Guard:
         return await self.app(scope, receive, send)
 
 
+#: Headers every answer of the page carries.
+SECURITY_HEADERS = {"Content-Security-Policy": "default-src 'self'",
+                    "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
+class DrawingApp:
+    """The page's routes: the static page, ``GET /api/model`` and ``POST /predict``.
+
+    Parameters
+    ----------
+    state : object
+        Holds ``reader``: the :class:`DigitReader` answering drawings, or
+        None while the model is not ready (the API answers 503).
+    """
+
+    def __init__(self, state):
+        import anyio
+
+        self.state = state
+        self.running = anyio.CapacityLimiter(PREDICTIONS_AT_ONCE)
+        self.waiting = 0  # drawings admitted and not yet answered
+
+    def reader(self):
+        """The reader, or 503 while the model is not ready."""
+        if self.state.reader is None:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               "the model is not ready yet; try again in a moment.")
+        return self.state.reader
+
+    async def page(self, request):
+        from starlette.responses import Response
+
+        name, content_type = STATIC[request.url.path]
+        body = resources.files(__package__).joinpath("static", name).read_bytes()
+        return Response(body, media_type=content_type, headers=SECURITY_HEADERS)
+
+    async def model(self, request):
+        from starlette.responses import JSONResponse
+
+        return JSONResponse(self.reader().describe(), headers=SECURITY_HEADERS)
+
+    async def predict(self, request):
+        import anyio
+        from starlette.responses import JSONResponse
+
+        self.reader()  # 503 at once while the model is not ready
+        body = await read_body(request)
+        if self.waiting >= MAX_PREDICTIONS:
+            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
+                               f"{MAX_PREDICTIONS} drawings are being read; try again.")
+        self.waiting += 1
+        try:  # decoding and the network run in worker threads, a few at a time
+            result = await anyio.to_thread.run_sync(self.answer, body, limiter=self.running)
+        finally:
+            self.waiting -= 1
+        return JSONResponse(result, headers=SECURITY_HEADERS)
+
+    def answer(self, body):
+        """What the page shows for the drawing in ``body`` (runs in a worker thread)."""
+        pixels = parse_drawing(body)
+        try:
+            return self.reader().read(pixels)
+        except ValueError as error:  # a picture without ink, an unusable shape
+            raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
+
+
+async def read_body(request):
+    """A ``POST /predict`` body: announced, JSON, within its size and deadline."""
+    import anyio
+
+    length = request.headers.get("content-length")
+    if length is None:
+        raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length.")
+    if not length.isdigit():
+        raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number.")
+    if int(length) > MAX_BODY_BYTES:  # refused unread (no "100 Continue" is sent)
+        raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                           f"the body has {int(length)} bytes, more than the "
+                           f"{MAX_BODY_BYTES} a drawing may have.")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        raise RequestError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+                           "send the drawing as JSON (Content-Type: application/json).")
+    chunks, size = [], 0
+    with anyio.move_on_after(REQUEST_TIMEOUT) as deadline:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > int(length):
+                raise RequestError(HTTPStatus.BAD_REQUEST,
+                                   "the body is longer than its Content-Length.")
+            chunks.append(chunk)
+    if deadline.cancelled_caught:
+        raise RequestError(HTTPStatus.REQUEST_TIMEOUT, "the body did not arrive within "
+                           f"{REQUEST_TIMEOUT} seconds.")
+    return b"".join(chunks)
+
+
+async def _refused(request, error):
+    headers = {"Retry-After": "1"} if error.status == HTTPStatus.SERVICE_UNAVAILABLE else None
+    return _error(error.status, str(error), headers)
+
+
+async def _http_error(request, error):
+    path = request.url.path
+    if error.status_code == HTTPStatus.NOT_FOUND:
+        return _error(error.status_code, f"no such page: {path}")
+    if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
+        allowed = "POST" if path == "/predict" else "GET"
+        return _error(error.status_code, f"{path} answers {allowed} only.", {"Allow": allowed})
+    return _error(error.status_code, str(error.detail))
+
+
+async def _failure(request, error):
+    return _error(HTTPStatus.INTERNAL_SERVER_ERROR,
+                  f"the server failed to answer ({type(error).__name__}).")
+
+
 def make_app(state, hosts, origins, any_address_port=None):
-    """The page's Starlette application.
+    """The page's Starlette application: :class:`DrawingApp`'s routes behind the checks.
 
     Parameters
     ----------
@@ -331,105 +448,20 @@ def make_app(state, hosts, origins, any_address_port=None):
         For a server bound to every address: its port, with which any IP
         address is accepted as ``Host`` and ``Origin`` too.
     """
-    import anyio
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
     from starlette.middleware import Middleware
-    from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    running = anyio.CapacityLimiter(PREDICTIONS_AT_ONCE)
-    waiting = {"count": 0}
-    security = {"Content-Security-Policy": "default-src 'self'",
-                "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
-
-    def reader():
-        if state.reader is None:
-            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
-                               "the model is not ready yet; try again in a moment.")
-        return state.reader
-
-    async def page(request):
-        name, content_type = STATIC[request.url.path]
-        body = resources.files(__package__).joinpath("static", name).read_bytes()
-        return Response(body, media_type=content_type, headers=security)
-
-    async def model(request):
-        return JSONResponse(reader().describe(), headers=security)
-
-    async def body_of(request):
-        length = request.headers.get("content-length")
-        if length is None:
-            raise RequestError(HTTPStatus.LENGTH_REQUIRED, "send a Content-Length.")
-        if not length.isdigit():
-            raise RequestError(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number.")
-        if int(length) > MAX_BODY_BYTES:  # refused unread (no "100 Continue" is sent)
-            raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
-                               f"the body has {int(length)} bytes, more than the "
-                               f"{MAX_BODY_BYTES} a drawing may have.")
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise RequestError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
-                               "send the drawing as JSON (Content-Type: application/json).")
-        chunks, size = [], 0
-        with anyio.move_on_after(REQUEST_TIMEOUT) as deadline:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > int(length):
-                    raise RequestError(HTTPStatus.BAD_REQUEST,
-                                       "the body is longer than its Content-Length.")
-                chunks.append(chunk)
-        if deadline.cancelled_caught:
-            raise RequestError(HTTPStatus.REQUEST_TIMEOUT, "the body did not arrive within "
-                               f"{REQUEST_TIMEOUT} seconds.")
-        return b"".join(chunks)
-
-    def answer(body):
-        pixels = parse_drawing(body)
-        try:
-            return reader().read(pixels)
-        except ValueError as error:  # a picture without ink, an unusable shape
-            raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY, str(error)) from None
-
-    async def predict(request):
-        reader()  # 503 at once while the model is not ready
-        body = await body_of(request)
-        if waiting["count"] >= MAX_PREDICTIONS:
-            raise RequestError(HTTPStatus.SERVICE_UNAVAILABLE,
-                               f"{MAX_PREDICTIONS} drawings are being read; try again.")
-        waiting["count"] += 1
-        try:  # decoding and the network run in worker threads, a few at a time
-            result = await anyio.to_thread.run_sync(answer, body, limiter=running)
-        finally:
-            waiting["count"] -= 1
-        return JSONResponse(result, headers=security)
-
-    async def refused(request, error):
-        headers = {"Retry-After": "1"} if error.status == HTTPStatus.SERVICE_UNAVAILABLE else None
-        return _error(error.status, str(error), headers)
-
-    async def http_error(request, error):
-        path = request.url.path
-        if error.status_code == HTTPStatus.NOT_FOUND:
-            return _error(error.status_code, f"no such page: {path}")
-        if error.status_code == HTTPStatus.METHOD_NOT_ALLOWED:
-            allowed = "POST" if path == "/predict" else "GET"
-            return _error(error.status_code, f"{path} answers {allowed} only.",
-                          {"Allow": allowed})
-        return _error(error.status_code, str(error.detail))
-
-    async def failure(request, error):
-        return _error(HTTPStatus.INTERNAL_SERVER_ERROR,
-                      f"the server failed to answer ({type(error).__name__}).")
-
-    routes = [Route(path, page, methods=["GET"]) for path in STATIC]
-    routes += [Route("/api/model", model, methods=["GET"]),
-               Route("/predict", predict, methods=["POST"])]
+    app = DrawingApp(state)
+    routes = [Route(path, app.page, methods=["GET"]) for path in STATIC]
+    routes += [Route("/api/model", app.model, methods=["GET"]),
+               Route("/predict", app.predict, methods=["POST"])]
     return Starlette(routes=routes,
                      middleware=[Middleware(_Guard, hosts=hosts, origins=origins,
                                             port=any_address_port)],
-                     exception_handlers={RequestError: refused, HTTPException: http_error,
-                                         Exception: failure})
+                     exception_handlers={RequestError: _refused, HTTPException: _http_error,
+                                         Exception: _failure})
 
 
 def _protocol():
