@@ -146,20 +146,31 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
 
 def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
     """The data term of ``J``; its gradient written into ``grad_blocks``."""
+    z_out = _forward_transposed(network, blocks, X, buffers)
+    # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
+    if network.output == "logistic":
+        J, delta = _logistic_output(z_out, Y, scale, buffers)
+    else:
+        J, delta = _other_output(network.output, z_out, Y, scale)
+    _backward_transposed(network, blocks, grad_blocks, X, delta, buffers)
+    return J
+
+
+def _forward_transposed(network, blocks, X, buffers):
+    """The output's pre-activations; the hidden layers' activations kept, transposed.
+
+    z_{l+1} = a_l W_l + b_l, a_{l+1} = g(z_{l+1}), computed as
+    z^T = Theta_l^T [1; a_l^T] into ``buffers.H``.
+    """
     last = len(blocks) - 1
     logistic = network.activation == "logistic"
-    act = ACTIVATIONS[network.activation]
-    is_sparse = sparse.issparse(X)
-
-    # Forward pass: z_{l+1} = a_l W_l + b_l, a_{l+1} = g(z_{l+1}); hidden layers
-    # transposed, z^T = Theta_l^T [1; a_l^T].
     for layer, block in enumerate(blocks[:last]):
         a_t = buffers.H[layer][1:]  # this layer's z^T, then g(z)^T
         if layer > 0:  # (the sigmoid wants -z: the small block is negated instead)
             np.matmul((np.negative(block) if logistic else block).T, buffers.H[layer - 1],
                       out=a_t)
         else:  # W^T X^T, and the bias down every column (its sign with the sigmoid's)
-            if is_sparse:
+            if sparse.issparse(X):
                 a_t[...] = (X @ block[1:]).T
             else:
                 np.matmul(block[1:].T, X.T, out=a_t)
@@ -173,23 +184,20 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
             np.divide(1.0, a_t, out=a_t)  # (np.reciprocal takes twice as long)
             np.subtract(1.0, a_t, out=buffers.slope[layer])  # 1 - a, for g' below
         else:
-            act.g(a_t)
+            ACTIVATIONS[network.activation].g(a_t)
     if last == 0:  # no hidden layer
         z_out = _product(X, blocks[0][1:], buffers.z)
         z_out += blocks[0][0]
-    else:
-        z_out = np.matmul(buffers.H[-1].T, blocks[last], out=buffers.z)
+        return z_out
+    return np.matmul(buffers.H[-1].T, blocks[last], out=buffers.z)
 
-    # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
-    if network.output == "logistic":
-        J, delta = _logistic_output(z_out, Y, scale, buffers)
-    else:
-        J, delta = _other_output(network.output, z_out, Y, scale)
 
-    # Backward pass: the layers' gradients (BP3, BP4) and delta_l = (delta W^T) g'(a)  (BP2),
-    # the hidden layers' delta transposed.
+def _backward_transposed(network, blocks, grad_blocks, X, delta, buffers):
+    """The layers' gradients (BP3, BP4) into ``grad_blocks``, from the output error back:
+    delta_l = (delta_{l+1} W_l^T) g'(a_l) (BP2), the hidden layers' delta transposed."""
+    logistic = network.activation == "logistic"
     delta_t = delta.T
-    for layer in range(last, 0, -1):
+    for layer in range(len(blocks) - 1, 0, -1):
         H = buffers.H[layer - 1]
         np.matmul(H, delta_t.T, out=grad_blocks[layer])               # [dJ/db_l; dJ/dW_l]
         back = np.matmul(blocks[layer][1:], delta_t, out=buffers.back[layer - 1])
@@ -198,12 +206,11 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
             back *= a_t
             back *= slope
         else:
-            back *= act.g_prime(a_t, out=slope)
+            back *= ACTIVATIONS[network.activation].g_prime(a_t, out=slope)
         delta_t = back
     grad_first = grad_blocks[0]
     np.matmul(delta_t, buffers.ones, out=grad_first[0])             # dJ/db_1 = sum_i delta
-    if is_sparse:
+    if sparse.issparse(X):
         grad_first[1:] = X.T @ delta_t.T                               # dJ/dW_1 = X^T delta
     else:
         grad_first[1:] = np.matmul(delta_t, X, out=buffers.first).T
-    return J
