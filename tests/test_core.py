@@ -397,3 +397,34 @@ def test_aligned_copies_only_what_is_misaligned():
     fixed = aligned(odd)
     assert fixed.flags.aligned and fixed.flags.f_contiguous
     np.testing.assert_array_equal(fixed, x)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
+@pytest.mark.parametrize("output", ["logistic", "softmax"])
+@pytest.mark.parametrize("case", ["plain", "weighted", "sparse", "float32", "no hidden",
+                                  "two hidden", "chunk"])
+def test_the_numpy_kernel_equals_the_generic_path(activation, output, case):
+    """The fast path and the equations as written, on the same numpy input: cost (the
+    loss and the penalty), output error, backward pass and layer gradients all agree."""
+    rng = np.random.default_rng(7)
+    sizes = {"no hidden": (5, 3), "two hidden": (5, 6, 4, 3)}.get(case, (5, 6, 3))
+    network = Network(sizes, activation, output)
+    X = rng.normal(size=(30, 5))
+    Y = np.eye(3)[rng.integers(0, 3, 30)]
+    params = rng.normal(size=network.n_params)
+    kwargs = {"alpha": 0.7}
+    if case == "weighted":
+        kwargs["sample_weight"] = rng.random(30) + 0.2
+    if case == "sparse":
+        X[X < 0.5] = 0.0
+        X = sparse.csr_matrix(X)
+    if case == "float32":
+        X, Y, params = X.astype(np.float32), Y.astype(np.float32), params.astype(np.float32)
+    if case == "chunk":  # a cluster's chunk: the whole set's normaliser, no penalty
+        kwargs = {"normaliser": 120.0, "alpha": 0.0}
+    fast = network.loss_gradient(params, X, Y, **kwargs)
+    generic = network._loss_gradient_generic(params, X, Y, **kwargs)
+    tolerance = 1e-5 if case == "float32" else 1e-12
+    assert fast[0] == pytest.approx(generic[0], rel=tolerance)
+    np.testing.assert_allclose(fast[1], generic[1], rtol=tolerance,
+                               atol=tolerance * np.abs(generic[1]).max())

@@ -357,9 +357,18 @@ class Network:
         grad : ndarray of shape (n_params,)
             A new array each call, laid out like ``params``.
         """
-        if namespace(X) is np:
+        if namespace(X) is np:  # the fast path: numpy_kernel, held equal to the one below
             return _numpy_loss_gradient(self, params, X, Y, sample_weight, normaliser, alpha)
-        # Other namespaces (torch, cupy, array-api-strict): the equations as written.
+        return self._loss_gradient_generic(params, X, Y, sample_weight, normaliser, alpha)
+
+    def _loss_gradient_generic(self, params, X, Y, sample_weight=None, normaliser=None,
+                               alpha=0.0):
+        """:meth:`loss_gradient` by the equations as written, in any array namespace.
+
+        Other namespaces (torch, CuPy, array-api-strict) always come here;
+        numpy input takes :mod:`~sknn_digits.core.numpy_kernel`, and
+        ``tests/test_core.py`` holds the two equal.
+        """
         coefs, intercepts = self.unpack(params, like=X)
         w, m = _sample_scale(X, sample_weight, normaliser)
         out = OUTPUTS[self.output]
