@@ -28,7 +28,7 @@ from contextlib import contextmanager, nullcontext
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._training import Objective
+from ._training import Objective, WeightFacts
 from .core import aligned
 
 EXTRA = 'pip install "sknn_digits[cluster]"'
@@ -53,7 +53,7 @@ def get_client():
             "Client(LocalCluster()) on this machine or Client('tcp://scheduler:8786').") from None
 
 
-def _array(value, name):
+def _as_dask_array(value, name):
     """A dask array from a dask Array, DataFrame or Series (row lengths computed)."""
     import dask.array as da
 
@@ -89,7 +89,7 @@ def _chunk_saturation(network, params, X, Y, w, m):
     return network.saturation(params, X)
 
 
-def _add(*parts):
+def _sum_of(*parts):
     """Sum of ``(J, grad)`` pairs, or of vectors (runs on a worker)."""
     if isinstance(parts[0], tuple):
         return sum(p[0] for p in parts), sum(p[1] for p in parts)
@@ -149,7 +149,7 @@ class DistributedObjective(Objective):
             parts = [delayed(function, pure=False)(self._network, *shared, *chunk, self.m)
                      for chunk in (self.blocks if blocks is None else blocks)]
             while len(parts) > 1:  # a tree reduction, on the workers
-                parts = [delayed(_add, pure=False)(*parts[i: i + 2]) if i + 1 < len(parts)
+                parts = [delayed(_sum_of, pure=False)(*parts[i: i + 2]) if i + 1 < len(parts)
                          else parts[i] for i in range(0, len(parts), 2)]
             return self.client.compute(parts[0], optimize_graph=False).result()
 
@@ -218,7 +218,7 @@ class OnDask:
         """``X`` (float, chunked by rows only), ``y`` and the weights chunked like ``X``."""
         import dask.array as da
 
-        X = _array(X, "X")
+        X = _as_dask_array(X, "X")
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D, got a dask array of shape {X.shape}.")
         if hasattr(X._meta, "tocsr") or type(X._meta).__module__.startswith("scipy.sparse"):
@@ -236,7 +236,7 @@ class OnDask:
         # from the client's array are not, and the evaluation would copy them every time).
         X = X.rechunk({1: -1}).map_blocks(aligned, dtype=X.dtype, meta=X._meta)
         y = y if is_dask(y) else da.from_array(np.asarray(y), chunks=(X.chunks[0],))
-        y = _array(y, "y")
+        y = _as_dask_array(y, "y")
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} samples but y has {y.shape[0]}.")
         # Read (and kept on the workers) once, before anything else looks at it.
@@ -248,7 +248,7 @@ class OnDask:
             if not is_dask(sample_weight):
                 sample_weight = da.from_array(np.asarray(sample_weight, dtype=X.dtype),
                                               chunks=(X.chunks[0],))
-            sample_weight = _array(sample_weight, "sample_weight").astype(X.dtype)
+            sample_weight = _as_dask_array(sample_weight, "sample_weight").astype(X.dtype)
             if sample_weight.shape != (X.shape[0],):
                 raise ValueError(f"sample_weight must have shape ({X.shape[0]},), got "
                                  f"{sample_weight.shape}.")
@@ -306,14 +306,14 @@ class OnDask:
 
     @staticmethod
     def weight_facts(weights):
-        """(any negative, all finite, any positive), computed on the workers."""
+        """The weights' :class:`~sknn_digits._training.WeightFacts`, computed on the workers."""
         import dask
         import dask.array as da
 
         negative, finite, positive, total = dask.compute(
             (weights < 0).any(), da.isfinite(weights).all(), (weights > 0).any(),
             weights.sum())
-        return bool(negative), bool(finite), bool(positive), float(total)
+        return WeightFacts(bool(negative), bool(finite), bool(positive), float(total))
 
 
 # ---------------------------------------------------------------- predictions
@@ -342,7 +342,7 @@ def map_rows(method, X, n_features, columns, dtype):
 
     ``columns`` is the number of output columns, or None for one value per row.
     """
-    X = _array(X, "X")
+    X = _as_dask_array(X, "X")
     if X.ndim != 2 or X.shape[1] != n_features:
         raise ValueError(f"X has shape {X.shape}, but the model was fitted with "
                          f"{n_features} features.")
@@ -359,7 +359,7 @@ def score(estimator, X, y, weights=None):
 
     predicted = estimator.predict(X)
     y = y if is_dask(y) else da.from_array(np.asarray(y), chunks=predicted.chunks[:y.ndim])
-    y = _array(y, "y").rechunk(predicted.chunks[:1] + (() if y.ndim == 1 else (-1,)))
+    y = _as_dask_array(y, "y").rechunk(predicted.chunks[:1] + (() if y.ndim == 1 else (-1,)))
     correct = predicted == y
     if correct.ndim == 2:  # multilabel: every label right
         correct = correct.all(axis=1)

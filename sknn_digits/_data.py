@@ -24,7 +24,7 @@ from sklearn.utils.validation import column_or_1d, validate_data
 from . import _dask
 from ._compat import _check_sample_weight, device, get_namespace_and_device
 from ._models import json_label
-from ._training import Objective, check_fit_memory
+from ._training import Objective, WeightFacts, check_fit_memory
 from .core import host_dtype, namespace, to_numpy
 
 __all__ = ["InMemory", "Prepared", "fit_encoder", "prepare", "sample_weights"]
@@ -98,12 +98,12 @@ class InMemory:
 
     @staticmethod
     def weight_facts(weights):
-        """(any negative, all finite, any positive, their sum)."""
+        """The weights' :class:`~sknn_digits._training.WeightFacts`."""
         xp = namespace(weights)
         with np.errstate(over="ignore"):
             total = float(xp.sum(weights))
-        return (bool(xp.any(weights < 0)), bool(xp.all(xp.isfinite(weights))),
-                bool(xp.any(weights > 0)), total)
+        return WeightFacts(bool(xp.any(weights < 0)), bool(xp.all(xp.isfinite(weights))),
+                           bool(xp.any(weights > 0)), total)
 
     @staticmethod
     def classes(binarizer, y):
@@ -200,7 +200,8 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
         sample_weight = factors if sample_weight is None else sample_weight * factors
     if sample_weight is None:
         return None
-    negative, finite, positive, total = placement.weight_facts(sample_weight)
+    facts = placement.weight_facts(sample_weight)
+    negative, finite, positive, total = facts.negative, facts.finite, facts.positive, facts.total
     if negative or not finite:
         raise ValueError("sample_weight must be finite and non-negative.")
     if not positive:

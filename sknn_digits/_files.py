@@ -248,7 +248,7 @@ def write_atomic_all(writes, overwrite=False):
                 reason = error.strerror or str(error)
                 raise OSError(error.errno, f"cannot write '{path}': {reason}") from None
         for path, temporary in zip(paths, temporaries):  # every file is complete: place them
-            _place(temporary, path, overwrite)
+            _move_into_place(temporary, path, overwrite)
             placed.append(path)
     except BaseException:
         if not overwrite:  # names this call took are freed again
@@ -262,7 +262,7 @@ def write_atomic_all(writes, overwrite=False):
     return paths
 
 
-def _place(temporary, path, overwrite):
+def _move_into_place(temporary, path, overwrite):
     """Give the finished ``temporary`` its name ``path``."""
     if overwrite:
         os.replace(temporary, path)

@@ -142,6 +142,15 @@ class Objective:
         """The fit is over: release what the objective holds."""
 
 
+class WeightFacts(NamedTuple):
+    """What the weight rules need to know of a placement's sample weights."""
+
+    negative: bool  #: any weight below zero
+    finite: bool  #: every weight finite
+    positive: bool  #: any weight above zero
+    total: float  #: their sum
+
+
 class Result(NamedTuple):
     """What :func:`minimize` found."""
 
@@ -314,17 +323,17 @@ class Fit(NamedTuple):
     best_validation_score: float  # None without early stopping
 
 
-def train(problem, x0, settings, objective=Objective, *, warm=False, previous_scores=None,
-          observers=()):
+def train(problem, x0, settings, objective_class=Objective, *, warm=False,
+          previous_scores=None, observers=()):
     """Train ``problem`` from ``x0`` with ``settings`` (a :class:`Settings`).
 
-    ``objective`` is the placement's :class:`Objective` class.  ``warm`` says
+    ``objective_class`` is the placement's :class:`Objective` class.  ``warm`` says
     that ``x0`` is a previous fit's result (whose validation scores, if any,
     are ``previous_scores``); ``observers`` are watchers besides early
     stopping, ``verbose`` and those registered by
     :func:`~sknn_digits._observers.observing`.
     """
-    objective.refuse(settings)
+    objective_class.refuse(settings)
     stopper = plateau = None
     if settings.early_stopping:  # the validation score decides when to stop
         problem, validation = validation_split(problem, settings.validation_fraction,
@@ -335,7 +344,7 @@ def train(problem, x0, settings, objective=Objective, *, warm=False, previous_sc
                                 previous_scores if warm else None)
     elif settings.tol is not None:  # J does
         plateau = LossPlateau(settings.tol, settings.n_iter_no_change)
-    objective = objective(problem)
+    objective = objective_class(problem)
     try:
         with objective.threads(settings.n_threads):
             if not warm and objective.saturation(x0) > 0.9:

@@ -59,7 +59,7 @@ def _placed(X, y, client, command):
     return X, y
 
 
-def _network(**params):
+def _course_pipeline(**params):
     """The course's network with ``params``, behind the scaler."""
     from .estimator import BackpropMLPClassifier
     from .workflow import default_pipeline
@@ -139,7 +139,7 @@ def run_main(args):
     X_train, X_test, y_train, y_test = _split(X, y, 0.25, 0)
     print(f"Training a 64-25-10 sigmoid network (lambda = 1, L-BFGS-B) on {len(y_train)} "
           f"of scikit-learn's {len(y)} 8x8 digits ...")
-    model = _with_progress(lambda: _network(random_state=0).fit(X_train, y_train))
+    model = _with_progress(lambda: _course_pipeline(random_state=0).fit(X_train, y_train))
     print(f"Stopped after {model[-1].n_iter_} iterations with J = {model[-1].loss_:.4f}.")
     _report(model, X_test, y_test, "Test accuracy")
     return 0
@@ -280,7 +280,7 @@ def run_show(args):
         model = _given_model(args)
         check_features(model, X.shape[1], args.data)
     else:
-        model = _network(random_state=0).fit(X_train, y_train)
+        model = _course_pipeline(random_state=0).fit(X_train, y_train)
     import matplotlib.pyplot as plt
 
     figures = overview(model, X, X_test, y_test, args.data, names)

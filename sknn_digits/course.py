@@ -311,7 +311,7 @@ def nn_cost_function(
             f"X must have shape (m, {input_layer_size}) with m = len(y) = "
             f"{Y.shape[0]}, got {X.shape}."
         )
-    network = _network((input_layer_size, hidden_layer_size, num_labels))
+    network = _course_network((input_layer_size, hidden_layer_size, num_labels))
     params = np.asarray(nn_params, dtype=np.float64)
     J, grad = network.loss_gradient(params, X, Y, alpha=lambda_)
     if not np.isfinite(J):
@@ -320,7 +320,7 @@ def nn_cost_function(
 
 
 @functools.lru_cache(maxsize=1)
-def _network(layer_sizes):
+def _course_network(layer_sizes):
     """The course's network of these sizes; it keeps each thread's arrays between calls."""
     return Network(layer_sizes)
 

@@ -39,13 +39,13 @@ from .initialization import initial_params
 __all__ = ["BackpropMLPClassifier"]
 
 
-def _labels(estimator):
+def _label_shape(estimator):
     if estimator._multilabel:
         return len(estimator.classes_), np.dtype(int)
     return None, estimator.classes_.dtype
 
 
-def _probabilities(estimator):
+def _probability_shape(estimator):
     return len(estimator.classes_), estimator.coefs_[0].dtype
 
 
@@ -403,7 +403,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _multilabel(self):
         return self._label_binarizer.y_type_ == "multilabel-indicator"
 
-    @blockwise(_labels)
+    @blockwise(_label_shape)
     def predict(self, X):
         """Predict class labels (an indicator matrix for multilabel targets).
 
@@ -425,7 +425,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         # The labels in X's namespace, on its device, whatever y's was.
         return xp.take(xp.asarray(classes, device=device_of(labels)), labels, axis=0)
 
-    @blockwise(_probabilities)
+    @blockwise(_probability_shape)
     def predict_log_proba(self, X):
         """Log of :meth:`predict_proba`, computed from the pre-activations.
 
@@ -440,7 +440,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         z = self._decision(X, "predict_log_proba")
         return OUTPUTS[self.out_activation_].log_proba(z, self._multilabel)
 
-    @blockwise(_probabilities)
+    @blockwise(_probability_shape)
     def predict_proba(self, X):
         """Class probabilities.
 

@@ -271,7 +271,7 @@ def _scale_into_box(ink, frame):
     return np.clip(_resize(ink, _box_shape(ink.shape, frame)), 0.0, 1.0)
 
 
-def _place(ink, frame):
+def _paste_into_frame(ink, frame):
     """Paste ``ink`` into the frame, by centre of mass (whole pixels) or bounding box."""
     side = frame.side
     if frame.centre == "mass":
@@ -385,7 +385,7 @@ def frame_digit(ink, frame, threshold=0.2):
     """
     if in_frame(ink, frame):
         return ink
-    framed = _place(_scale_into_box(_crop(ink, threshold), frame), frame)
+    framed = _paste_into_frame(_scale_into_box(_crop(ink, threshold), frame), frame)
     return (framed >= 0.5).astype(np.float64) if frame.bitmap else framed
 
 

@@ -160,7 +160,7 @@ def _read_csv_table(path):
             handle.readline()
         first = None
         table, row = None, 0
-        for block in _blocks(handle, path):
+        for block in _line_blocks(handle, path):
             try:
                 values = np.loadtxt(block, delimiter=",", ndmin=2, dtype=np.float64)
             except ValueError as error:
@@ -226,7 +226,7 @@ def _csv_shape(path, count_lines=True):
     return names, max(n_lines - (names is not None), 0)
 
 
-def _blocks(handle, path):
+def _line_blocks(handle, path):
     """Lists of lines holding about :data:`_CSV_BLOCK` characters each; a line longer than
     :data:`MAX_CSV_LINE` is refused as soon as that much of it is read."""
     block, size, number = [], 0, 0

@@ -192,7 +192,7 @@ def _error(status, message, headers=None):
     return JSONResponse({"error": message}, int(status), headers=headers)
 
 
-class _Guard:
+class _HostAndOriginGuard:
     """ASGI middleware: the Host and Origin checks, and JSON for anything that escapes.
 
     A page on another site cannot use the server through the user's browser:
@@ -379,7 +379,7 @@ def make_app(state, hosts, origins, any_address_port=None):
     routes += [Route("/api/model", app.model, methods=["GET"]),
                Route("/predict", app.predict, methods=["POST"])]
     return Starlette(routes=routes,
-                     middleware=[Middleware(_Guard, hosts=hosts, origins=origins,
+                     middleware=[Middleware(_HostAndOriginGuard, hosts=hosts, origins=origins,
                                             port=any_address_port)],
                      exception_handlers={RequestError: _refused, HTTPException: _http_error,
                                          Exception: _failure})

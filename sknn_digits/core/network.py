@@ -199,7 +199,7 @@ class Network:
         self.activation, self.output = activation, output
         self.n_params = n_params(self.layer_sizes)
         # Each layer's slice of the vector and the shape of its block [b; W].
-        self._blocks = [(s, (1 + n_in, n_out)) for s, n_in, n_out in zip(
+        self._layer_blocks = [(s, (1 + n_in, n_out)) for s, n_in, n_out in zip(
             layer_slices(self.layer_sizes), self.layer_sizes, self.layer_sizes[1:])]
         self._shared = workspace
         self._local = threading.local()
@@ -237,8 +237,24 @@ class Network:
             params = self.params_like(params, like)
         if not isinstance(params, np.ndarray) or params.shape != (self.n_params,):
             return unpack(params, self.layer_sizes)  # checks, and other namespaces
-        blocks = [params[s].reshape(shape) for s, shape in self._blocks]
+        blocks = self.theta_blocks(params)
         return [block[1:] for block in blocks], [block[0] for block in blocks]
+
+    def theta_blocks(self, vector):
+        """Each layer's block ``Theta_l^T = [b_l; W_l]`` of a flat numpy ``vector``, as views.
+
+        ``vector`` is laid out like the parameters (the weights, or a
+        gradient): writing into a block writes into it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_digits.core import Network
+        >>> blocks = Network((2, 3, 1)).theta_blocks(np.arange(13.0))
+        >>> [block.shape for block in blocks]
+        [(3, 3), (4, 1)]
+        """
+        return [vector[s].reshape(shape) for s, shape in self._layer_blocks]
 
     def params_like(self, params, X):
         """``params`` in ``X``'s namespace, on its device, in its float dtype."""
@@ -259,8 +275,7 @@ class Network:
             return xp.concat([xp.reshape(xp.concat([xp.reshape(b, (1, -1)), W], axis=0), (-1,))
                               for W, b in zip(coefs, intercepts)])
         flat = np.empty(self.n_params, dtype=np.result_type(*coefs, *intercepts))
-        for (s, shape), W, b in zip(self._blocks, coefs, intercepts):
-            block = flat[s].reshape(shape)
+        for block, W, b in zip(self.theta_blocks(flat), coefs, intercepts):
             block[0], block[1:] = b, W
         return flat
 

@@ -41,7 +41,7 @@ def _logistic_output(z, Y, scale, buffers):
     divides by ``m`` once) or the column of per-row weights ``w_i``.
     ``delta`` (the second result) is written over ``buffers.delta``.
     """
-    e, u, delta = buffers.e, buffers.u, buffers.delta
+    e, u, delta = buffers.scratch, buffers.terms, buffers.delta
     np.abs(z, out=e)
     np.add(z, e, out=u)  # 2 max(z, 0), exactly: half the time of np.maximum(z, 0.0)
     u *= 0.5
@@ -62,7 +62,7 @@ def _logistic_output(z, Y, scale, buffers):
     return J, delta
 
 
-def _other_output(output, z, Y, scale):
+def _generic_output(output, z, Y, scale):
     """Any other output (softmax): its own loss and ``h``, as the generic path computes them."""
     out = OUTPUTS[output]
     losses = out.loss(z, Y)
@@ -80,10 +80,11 @@ class _Buffers:
     ``H[l]``: hidden layer ``l + 1`` transposed below a row of ones,
     ``[1; a^T]``; ``back[l]`` and ``slope[l]``: its error ``delta^T`` and a
     temporary of its shape; ``z``: the output layer's pre-activation
-    (rows by units), ``e`` and ``u`` two temporaries of its shape and
-    ``delta`` its error; ``first``: the first layer's weight gradient,
-    transposed; ``ones``: for the first layer's bias gradient.  Made once
-    per shape and kept in the network's workspace.
+    (rows by units), ``scratch`` and ``terms`` two temporaries of its shape
+    (the cost's per-unit terms are summed from ``terms``) and ``delta`` its
+    error; ``first_grad_t``: the first layer's weight gradient, transposed;
+    ``ones``: for the first layer's bias gradient.  Made once per shape and
+    kept in the network's workspace.
     """
 
     def __init__(self, key):
@@ -97,8 +98,8 @@ class _Buffers:
         self.slope = [np.empty((width, n_rows), dtype) for width in hidden]
         self.z = np.empty((n_rows, layer_sizes[-1]), dtype)
         if logistic_output:  # (a softmax output makes its own)
-            self.e, self.u, self.delta = (np.empty_like(self.z) for _ in range(3))
-        self.first = np.empty(layer_sizes[1::-1], dtype)
+            self.scratch, self.terms, self.delta = (np.empty_like(self.z) for _ in range(3))
+        self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
         self.ones = np.ones(n_rows, dtype)
 
     @classmethod
@@ -116,9 +117,9 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
     dtype = _compute_dtype(X)
     params, X = _numpy_params(params, dtype), aligned(X)
-    blocks = [params[s].reshape(shape) for s, shape in network._blocks]  # Theta_l^T = [b_l; W_l]
+    blocks = network.theta_blocks(params)  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
-    grad_blocks = [grad[s].reshape(shape) for s, shape in network._blocks]
+    grad_blocks = network.theta_blocks(grad)
     buffers = _Buffers.of(network, X.shape[0], dtype)
     if sample_weight is None:
         m = X.shape[0] if normaliser is None else normaliser
@@ -151,7 +152,7 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
     if network.output == "logistic":
         J, delta = _logistic_output(z_out, Y, scale, buffers)
     else:
-        J, delta = _other_output(network.output, z_out, Y, scale)
+        J, delta = _generic_output(network.output, z_out, Y, scale)
     _backward_transposed(network, blocks, grad_blocks, X, delta, buffers)
     return J
 
@@ -213,4 +214,4 @@ def _backward_transposed(network, blocks, grad_blocks, X, delta, buffers):
     if sparse.issparse(X):
         grad_first[1:] = X.T @ delta_t.T                               # dJ/dW_1 = X^T delta
     else:
-        grad_first[1:] = np.matmul(delta_t, X, out=buffers.first).T
+        grad_first[1:] = np.matmul(delta_t, X, out=buffers.first_grad_t).T
