@@ -58,7 +58,7 @@ def sigmoid_inplace(z):
     with np.errstate(over="ignore"):
         np.exp(z, out=z)
     z += 1.0
-    return np.divide(1.0, z, out=z)  # (np.reciprocal takes twice as long)
+    return np.divide(1.0, z, out=z)  # (np.reciprocal is slower: performance.rst)
 
 
 def sigmoid_derivative(a, out=None):

@@ -22,8 +22,9 @@ from .outputs import OUTPUTS
 # * the hidden layers are kept transposed, one row per unit, below a row of
 #   ones: H_l = [1; a_l^T].  Each bias then rides in its layer's product
 #   (Theta_l^T H_l = z^T, H_l delta^T = [dJ/db; dJ/dW]), the way the course
-#   writes [1, a], and the products of X with units-by-rows arrays run up to a
-#   third faster than the same products in rows-by-units order;
+#   writes [1, a], and the products of X with units-by-rows arrays run
+#   faster than the same products in rows-by-units order (performance.rst
+#   gives the measured figures);
 # * with unweighted rows the 1/m factor is applied once, to the small
 #   gradient, instead of to every row of delta.
 # ---------------------------------------------------------------------------
@@ -43,7 +44,7 @@ def _logistic_output(z, Y, scale, buffers):
     """
     e, u, delta = buffers.scratch, buffers.terms, buffers.delta
     np.abs(z, out=e)
-    np.add(z, e, out=u)  # 2 max(z, 0), exactly: half the time of np.maximum(z, 0.0)
+    np.add(z, e, out=u)  # 2 max(z, 0), exactly, and cheaper than np.maximum with a scalar
     u *= 0.5
     np.negative(e, out=e)
     np.exp(e, out=e)
@@ -182,7 +183,7 @@ def _forward_transposed(network, blocks, X, buffers):
         if logistic:  # a_t holds -z: 1 / (1 + exp(-z))
             np.exp(a_t, out=a_t)
             a_t += 1.0
-            np.divide(1.0, a_t, out=a_t)  # (np.reciprocal takes twice as long)
+            np.divide(1.0, a_t, out=a_t)  # (np.reciprocal is slower: performance.rst)
             np.subtract(1.0, a_t, out=buffers.slope[layer])  # 1 - a, for g' below
         else:
             ACTIVATIONS[network.activation].g(a_t)
