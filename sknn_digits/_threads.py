@@ -49,25 +49,26 @@ def set_threads(controller, n):
 
 
 class _BlasThreads:
-    """BLAS limits for the fits running now, each set and restored by the thread that runs it.
+    """BLAS limits for the fits running now: set by the first to start, one thread while
+    several run, and restored by the last to finish.
 
     numpy's BLAS does the cost evaluations; scipy's own copy does the
     solver's vector work, which more threads only slow down.  Fits that run
     at the same time in one process (a grid search under joblib's threading
-    backend, a user's thread pool) each get one thread: two teams of BLAS
-    threads spinning against each other on the same cores cost several times
-    the work.
-
-    Every change is made and undone by the fit's own thread, only where the
-    limit differs from what the fit wants, and undone only while it is still
-    in force: so no interleaving of fits leaves a limit changed.  (A design
-    in which the last fit to leave restored what the first had found lost
-    its restores: see :func:`set_threads`.)
+    backend, a user's thread pool) all run on one thread from the moment the
+    second starts: two teams of BLAS threads spinning against each other on
+    the same cores cost several times the work.  The limits the first fit
+    found are put back only when the last fit in the process ends, so a fit
+    still running never finds its limit raised under it by another's end
+    (an earlier design, in which each fit undid its own change, let a fit
+    that ended first hand the other two spinning threads mid-fit).  A limit
+    set from another thread takes through :func:`set_threads`.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._active = 0
+        self._found = []  # (controller, its limit) as the first of the running fits found them
 
     @staticmethod
     def _controllers():
@@ -76,43 +77,48 @@ class _BlasThreads:
         return [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
 
     def _enter(self, wanted):
-        """Set this fit's limits; return its numpy threads and the changes to undo."""
+        """Set the limits for one more running fit; return its numpy threads."""
         # One lock over deciding and setting: a fit that decided on the
         # limit in force must set it before a later fit reads it, or the
         # later fit's one thread could be overwritten by the earlier's two.
         with self._lock:
-            concurrent = self._active > 0
             controllers = self._controllers()
             numpy_blas = [c for c in controllers if _is_numpy_blas(c)] or controllers
-            available = max((c.num_threads for c in numpy_blas), default=1)
-            threads = 1 if concurrent else max(1, min(wanted(available), available))
-            changed = []
+            if self._active == 0:
+                self._found = [(c, c.num_threads) for c in controllers]
+                available = max((limit for c, limit in self._found if c in numpy_blas),
+                                default=1)
+                threads = max(1, min(wanted(available), available))
+            else:
+                threads = 1
             for c in controllers:
-                before, target = c.num_threads, threads if c in numpy_blas else 1
-                if before != target and set_threads(c, target):  # this thread undoes it
-                    changed.append((c, before, target))
+                target = threads if c in numpy_blas else 1
+                if c.num_threads != target:
+                    set_threads(c, target)
             self._active += 1
-        return threads, changed
+        return threads
 
-    def _exit(self, changed):
+    def _exit(self):
         with self._lock:
-            for c, before, target in reversed(changed):
-                if c.num_threads == target:  # nobody else changed it meanwhile
-                    set_threads(c, before)
             self._active -= 1
+            if self._active == 0:  # the last running fit puts back what the first found
+                for c, limit in reversed(self._found):
+                    if c.num_threads != limit:
+                        set_threads(c, limit)
+                self._found = []
 
     @contextmanager
     def __call__(self, wanted):
         """Run a fit with ``wanted(available)`` threads for numpy's BLAS, 1 for the rest.
 
         ``available`` is numpy's BLAS limit in force; a fit that starts while
-        others run gets one thread.
+        others run gets one thread, and so do they from then on.
         """
-        threads, changed = self._enter(wanted)
+        threads = self._enter(wanted)
         try:
             yield threads
         finally:
-            self._exit(changed)
+            self._exit()
 
 
 blas_threads = _BlasThreads()

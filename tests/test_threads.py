@@ -332,3 +332,43 @@ def test_a_fit_that_decides_first_sets_first(monkeypatch):
     b.join(timeout=10)
     assert seen == [1, 1]  # the second fit's one thread is the limit both run under
     assert fake.limit == 2  # and the first fit's limit is back after both
+
+
+def test_a_fit_that_ends_first_does_not_raise_the_limit_under_one_still_running(monkeypatch):
+    """Fit A (alone, small) set one thread where two were; fit B joined; when A ended it put
+    the two back while B was still evaluating, so B ran two spinning BLAS threads beside the
+    next fit.  The limit found before A comes back only when the last fit ends."""
+    import threadpoolctl
+
+    from sknn_digits._threads import blas_threads
+
+    fake = _FakeBlas(2, lambda: None, lambda: None)
+
+    class Controller:
+        lib_controllers = [fake]
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    a_in, b_in, a_out, b_seen = (threading.Event() for _ in range(4))
+    seen = []
+
+    def fit_a():
+        with blas_threads(lambda available: 1):
+            a_in.set()
+            b_in.wait(timeout=10)
+        a_out.set()
+
+    def fit_b():
+        a_in.wait(timeout=10)
+        with blas_threads(lambda available: 2):
+            b_in.set()
+            a_out.wait(timeout=10)
+            seen.append(fake.limit)  # A has ended; B is still running
+        b_seen.set()
+
+    workers = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=30)
+    assert seen == [1]
+    assert fake.limit == 2  # put back when the last fit ended
