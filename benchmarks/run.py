@@ -292,60 +292,104 @@ def fits_against_mlp(report, datasets, repeats, seeds=(0, 1, 2)):
     return ratios
 
 
-def time_to_accuracy(report, X, y, hidden, budgets, path):
-    """Held-out accuracy against seconds, both estimators on one BLAS thread.
+class _IterationModels:
+    """A scikit-learn fit callback that keeps each iteration's model and when it was made."""
 
-    A fit stopped at max_iter=k follows the same path as a longer one up to
-    iteration k, so a sweep over k gives each estimator's curve without a
-    callback MLPClassifier does not have.
+    def setup(self, estimator, context):
+        self.start, self.models = time.perf_counter(), []
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context, **kwargs):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None, **kwargs):
+        if fitted_estimator is not None:
+            self.models.append((time.perf_counter() - self.start, fitted_estimator))
+        return False
+
+
+def time_to_accuracy(report, datasets, hidden, path):
+    """Seconds for our fit to reach the held-out accuracy MLPClassifier's default fit ends at.
+
+    For each training size, MLPClassifier(lbfgs, logistic) fits with its
+    defaults (max_iter=200) and is timed; ours fits with its defaults while a
+    fit callback keeps the model of every iteration and its time since the
+    fit began (a fit stopped at max_iter=k is that model, after that time).
+    Each is scored on the held-out set afterwards.  Everything on one BLAS
+    thread.
     """
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / X.max(), y, test_size=0.25, stratify=y, random_state=0)
-    curves = {"sknn_digits": [], "MLPClassifier": []}
-    for budget in budgets:
-        models = {
-            "sknn_digits": BackpropMLPClassifier(hidden_layer_sizes=hidden, alpha=1.0,
-                                                 max_iter=budget, random_state=0),
-            "MLPClassifier": MLPClassifier(hidden_layer_sizes=hidden, activation="logistic",
-                                           solver="lbfgs", alpha=1.0, max_iter=budget,
-                                           random_state=0),
-        }
+    rows, ratios, curves = [], {}, {}
+    for n_train, (X, y) in datasets:
+        X_train, X_test, y_train, y_test = train_test_split(
+            X / X.max(), y, train_size=n_train, test_size=n_train // 3, stratify=y,
+            random_state=0)
+        theirs = MLPClassifier(hidden_layer_sizes=hidden, activation="logistic",
+                               solver="lbfgs", alpha=1.0, random_state=0)
+        monitor = _IterationModels()
+        ours = BackpropMLPClassifier(hidden_layer_sizes=hidden, alpha=1.0,
+                                     random_state=0).set_callbacks(monitor)
         with threadpool_limits(1, "blas"):
-            t = interleaved({name: (lambda m=m: m.fit(X_train, y_train))
-                             for name, m in models.items()}, 1)
-        for name, model in models.items():
-            curves[name].append((t[name], model.score(X_test, y_test), model.n_iter_))
-    rows = [[budget, *(f"{curves[name][i][0]:.2f} s, {100 * curves[name][i][1]:.1f} %"
-                       for name in curves)] for i, budget in enumerate(budgets)]
-    best = max(max(a for _, a, _ in curve) for curve in curves.values())
-    reach = {name: next((t for t, a, _ in curve if a >= best - 0.005), None)
-             for name, curve in curves.items()}
+            t = interleaved({"mlp": lambda: theirs.fit(X_train, y_train),
+                             "ours": lambda: ours.fit(X_train, y_train)}, 1)
+        target = theirs.score(X_test, y_test)
+        curve = [(seconds, model.score(X_test, y_test)) for seconds, model in monitor.models]
+        first = next((i for i, (_, a) in enumerate(curve) if a >= target), None)
+        stays = next((i for i in range(len(curve)) if all(a >= target for _, a in curve[i:])),
+                     None)
+        ratios[n_train] = None if first is None else curve[first][0] / t["mlp"]
+        curves[n_train] = (curve, (t["mlp"], target))
+
+        def cell(i):
+            return "not reached" if i is None else f"{curve[i][0]:.2f} s (iteration {i + 1})"
+
+        final = ours.score(X_test, y_test)
+        rows.append([f"{n_train}×{X.shape[1]}",
+                     f"{t['mlp']:.2f} s, {theirs.n_iter_} it., {100 * target:.1f} %",
+                     f"{t['ours']:.2f} s, {ours.n_iter_} it., {100 * final:.1f} %",
+                     cell(first), cell(stays),
+                     "—" if first is None else f"**{ratios[n_train]:.2f}**",
+                     "**no**" if first is None else _met(ratios[n_train], 0.7)])
     report.table(
-        f"Time to accuracy: {X.shape[0]}×{X.shape[1]} digits, {hidden} hidden, one BLAS thread",
-        ["max_iter", "sknn_digits", "MLPClassifier(lbfgs)"], rows,
-        "Seconds to reach within half a point of the best held-out accuracy "
-        f"({100 * best:.1f} %): " + ", ".join(
-            f"{name} {'—' if t is None else f'{t:.2f} s'}" for name, t in reach.items())
-        + (" (— : not within half a point at any of these max_iter)."
-           if None in reach.values() else "."))
+        f"Time to MLPClassifier's accuracy: 784-feature digits, {hidden} hidden, one BLAS thread",
+        ["training rows", "MLPClassifier's default fit", "our default fit",
+         "ours first reaches its accuracy", "ours stays at or above it from", "time ratio",
+         "goal ≤ 0.7 met"], rows,
+        "Both with alpha = 1 and their default max_iter (200 for MLPClassifier, 400 for "
+        "ours, which also stops when J has not fallen by tol for 10 iterations). Our "
+        "iterations' models are kept by a scikit-learn fit callback and scored afterwards; "
+        "the time ratio is the time ours first reaches MLPClassifier's final held-out "
+        "accuracy over MLPClassifier's whole fit. Held-out accuracy moves up and down by "
+        "a few tenths between iterations, so the column before gives the iteration from "
+        "which it no longer falls below. Held-out sets are a third the size of the "
+        "training set. The data are the bundled digits enlarged to 28×28, shifted and "
+        "noised (benchmarks/run.py's digits_784), since the benchmark runs offline.")
+    _plot_time_to_accuracy(path, curves, hidden)
+    return ratios
+
+
+def _plot_time_to_accuracy(path, curves, hidden):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for name, curve in curves.items():
-        ax.plot([t for t, _, _ in curve], [100 * a for _, a, _ in curve], "o-", label=name)
+    for (n_train, (curve, (t_mlp, target))), colour in zip(curves.items(), ("C0", "C1")):
+        ax.plot([t for t, _ in curve], [100 * a for _, a in curve], "-", color=colour,
+                label=f"sknn_digits, {n_train} rows")
+        ax.plot([t_mlp], [100 * target], "s", color=colour, markersize=9, fillstyle="none",
+                label=f"MLPClassifier's default fit, {n_train} rows")
     ax.set_xscale("log")
     ax.set_xlabel("seconds (one BLAS thread)")
     ax.set_ylabel("held-out accuracy (%)")
-    ax.set_title(f"Time to accuracy, {X.shape[1]}-feature digits, {hidden} hidden")
-    ax.legend()
+    ax.set_title(f"Time to accuracy, 784-feature digits, {hidden} hidden")
+    ax.legend(fontsize="small")
     fig.tight_layout()
     write_atomic(path, lambda temporary: fig.savefig(temporary, format="png", dpi=100),
                  overwrite=True)
     plt.close(fig)
-    return reach
 
 
 def grid_search_against_mlp(report, X, y, max_iter, repeats, grid):
@@ -655,8 +699,8 @@ def main(argv=None):
     grid_ratio = grid_search_against_mlp(
         report, X8, y8, 100 if quick else 400, 1,
         ([1.0], [25, 50]) if quick else ([0.1, 1.0, 3.0], [25, 50, 100]))
-    time_to_accuracy(report, X784, y784, 100,
-                     [5, 20, 80] if quick else [5, 10, 20, 40, 80, 160, 320], curves)
+    time_to_accuracy(report, [(4000, digits_784(copies=4)), (16000, digits_784(copies=12))]
+                     if not quick else [(2000, (X784, y784))], 100, curves)
     f32 = float32_against_float64(report, X784, y784, 100, 100 if quick else 200, repeats)
     cost_growth(report, [5000, 10000 if quick else 20000] + ([] if quick else [60000]), 784,
                 300, 10, 2 if quick else 3)
