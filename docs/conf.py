@@ -12,6 +12,7 @@ import sknn_digits
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "examples"))  # the examples import their _data helper
+sys.path.insert(0, str(ROOT / "docs" / "_ext"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 project = "sknn_digits"
@@ -30,7 +31,14 @@ extensions = [
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
     "myst_parser",
+    "checked_figures",  # docs/_ext: a page's figures are those of the results it cites
 ]
+
+# The pages that quote benchmark figures, and the results file each cites.
+checked_figures = {
+    "performance": "../benchmarks/results.md",
+    "cluster": "../benchmarks/cluster_results.md",
+}
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py",
