@@ -8,6 +8,10 @@ import importlib
 
 __version__ = "0.1.0"
 
+#: The published documentation (pyproject.toml's ``Documentation`` URL; a test keeps the two
+#: equal).  Each public name has its page at ``generated/sknn_digits.<name>.html``.
+DOCUMENTATION = "https://sknn-digits.readthedocs.io/en/stable/"
+
 #: Where each public name lives.
 _PUBLIC = {
     "BackpropMLPClassifier": "estimator",
@@ -23,7 +27,7 @@ _PUBLIC = {
     "unroll": "course",
 }
 
-__all__ = ["__version__", *_PUBLIC]  # noqa: PLE0604 - the keys, all names
+__all__ = ["DOCUMENTATION", "__version__", *_PUBLIC]  # noqa: PLE0604 - the keys, all names
 
 
 def __getattr__(name):

@@ -58,6 +58,22 @@ except ImportError:  # older scikit-learn has no callbacks
         """Stands in for scikit-learn's callback mixin, which came with 1.9."""
 
 
+def link_to_documentation(template):
+    """A class decorator: scikit-learn's HTML repr links the estimator to ``template``.
+
+    scikit-learn's notebook diagram links an estimator to its page when the
+    class's ``_doc_link_module`` is its top-level package; the page is
+    ``_doc_link_template`` formatted with ``estimator_name`` (private names of
+    ``sklearn.utils._repr_html``, the same since scikit-learn 1.4).
+    """
+    def decorate(cls):
+        cls._doc_link_module = cls.__module__.split(".")[0]
+        cls._doc_link_template = template
+        return cls
+
+    return decorate
+
+
 __all__ = [
     "HAS_CALLBACKS",
     "CallbackSupportMixin",
@@ -72,5 +88,6 @@ __all__ = [
     "check_same_namespace",
     "device",
     "get_namespace_and_device",
+    "link_to_documentation",
     "validate_params",
 ]

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import DOCUMENTATION
 from ._compat import (
     CallbackSupportMixin,
     Interval,
@@ -26,6 +27,7 @@ from ._compat import (
     _fit_context,
     check_same_namespace,
     get_namespace_and_device,
+    link_to_documentation,
 )
 from ._dask import blockwise, is_dask
 from ._dask import score as dask_score
@@ -49,6 +51,7 @@ def _probability_shape(estimator):
     return len(estimator.classes_), estimator.coefs_[0].dtype
 
 
+@link_to_documentation(DOCUMENTATION + "generated/sknn_digits.{estimator_name}.html")
 class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator):
     """Multi-layer perceptron trained by backpropagation and ``scipy.optimize``.
 

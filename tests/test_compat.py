@@ -63,3 +63,15 @@ def test_check_same_namespace_names_the_estimator_and_method():
                                          "predict")
         _compat.check_same_namespace(array_api_strict.asarray([[1.0]]), BackpropMLPClassifier(),
                                      fitted, "predict")
+
+
+def test_the_html_repr_links_through_the_two_private_attributes():
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import estimator_html_repr
+
+    @_compat.link_to_documentation("https://docs.example/{estimator_name}.html")
+    class Stand(BaseEstimator):
+        __module__ = "sknn_digits.elsewhere"  # the link is made for the class's own package
+
+    assert Stand()._get_doc_link() == "https://docs.example/Stand.html"
+    assert 'href="https://docs.example/Stand.html"' in estimator_html_repr(Stand())

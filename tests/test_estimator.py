@@ -2,6 +2,7 @@
 
 import pickle
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -622,3 +623,21 @@ def test_x_of_dates_or_text_is_refused(X):
     """numpy turns dates and numeric text into floats: they trained without a word."""
     with pytest.raises(ValueError, match="X must hold numbers"):
         BackpropMLPClassifier(max_iter=2).fit(X, [0, 1, 0, 1])
+
+
+def test_the_notebook_diagram_links_to_the_estimators_page():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    from sklearn.utils import estimator_html_repr
+
+    import sknn_digits
+
+    root = Path(__file__).resolve().parents[1]
+    pyproject = (root / "pyproject.toml").read_text()  # (tomllib is Python 3.11's)
+    assert f'Documentation = "{sknn_digits.DOCUMENTATION}"' in pyproject
+    page = f"{sknn_digits.DOCUMENTATION}generated/sknn_digits.BackpropMLPClassifier.html"
+    # The docs build makes that page: the API page lists the class under "generated".
+    api = (root / "docs" / "api.rst").read_text()
+    assert ":toctree: generated" in api and "   BackpropMLPClassifier\n" in api
+    html = estimator_html_repr(make_pipeline(MinMaxScaler(), BackpropMLPClassifier()))
+    assert f'href="{page}"' in html
