@@ -69,12 +69,21 @@ class _BlasThreads:
         self._lock = threading.Lock()
         self._active = 0
         self._found = []  # (controller, its limit) as the first of the running fits found them
+        self._blas = None
 
-    @staticmethod
-    def _controllers():
-        from threadpoolctl import ThreadpoolController
+    def _controllers(self):
+        """The process's BLAS libraries, looked up by the first fit and kept.
 
-        return [c for c in ThreadpoolController().lib_controllers if c.user_api == "blas"]
+        Looking them up reads the process's map of loaded libraries, which
+        took longer than the rest of a small fit's set-up; numpy's and
+        scipy's BLAS are loaded before any fit can start.
+        """
+        if self._blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._blas = [c for c in ThreadpoolController().lib_controllers
+                          if c.user_api == "blas"]
+        return self._blas
 
     def _enter(self, wanted):
         """Set the limits for one more running fit; return its numpy threads."""
@@ -130,8 +139,9 @@ def evaluation_threads(n_threads, layer_sizes, n_rows, busy_elsewhere=None):
     A problem below :data:`PARALLEL_FLOPS` per evaluation gets one thread.  A
     larger one gets the cores that other programs leave free (measured at the
     start of the fit by ``busy_elsewhere``, :func:`cores_busy_elsewhere` by
-    default): a BLAS thread that must share its core with another program
-    waits for it at every product, and the whole team waits for the slowest
+    default, unless the limit in force leaves one thread anyway): a BLAS
+    thread that must share its core with another program waits for it at
+    every product, and the whole team waits for the slowest
     thread.  Never more than the limit in force when the fit starts, so a fit
     inside a parallel grid search keeps to its share of the cores.
     """
@@ -140,10 +150,16 @@ def evaluation_threads(n_threads, layer_sizes, n_rows, busy_elsewhere=None):
     flops = 3 * n_rows * sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:]))
     if flops < PARALLEL_FLOPS:
         return lambda available: 1
-    # A core counts as taken when others keep it busy three quarters of the
-    # time: background noise (a daemon's tick, an idle cluster) takes none.
-    free = math.floor((os.cpu_count() or 1) - (busy_elsewhere or cores_busy_elsewhere)() + 0.25)
-    return lambda available: max(1, min(available, free))
+
+    def wanted(available):
+        if available == 1:  # one thread in any case (a worker of a parallel search): no reading
+            return 1
+        # A core counts as taken when others keep it busy three quarters of the
+        # time: background noise (a daemon's tick, an idle cluster) takes none.
+        busy = (busy_elsewhere or cores_busy_elsewhere)()
+        return max(1, min(available, math.floor((os.cpu_count() or 1) - busy + 0.25)))
+
+    return wanted
 
 
 def machine_busy_seconds(stat_path="/proc/stat"):

@@ -290,7 +290,7 @@ def test_a_fit_that_decides_first_sets_first(monkeypatch):
     # setting, A would put 2 back over it and both would run on 2 threads.
     import threadpoolctl
 
-    from sknn_digits._threads import blas_threads
+    blas_threads = _threads._BlasThreads()  # a fresh policy: it looks its libraries up once
 
     a_decided, b_set, reads = threading.Event(), threading.Event(), {}
 
@@ -340,7 +340,7 @@ def test_a_fit_that_ends_first_does_not_raise_the_limit_under_one_still_running(
     next fit.  The limit found before A comes back only when the last fit ends."""
     import threadpoolctl
 
-    from sknn_digits._threads import blas_threads
+    blas_threads = _threads._BlasThreads()  # a fresh policy: it looks its libraries up once
 
     fake = _FakeBlas(2, lambda: None, lambda: None)
 
@@ -372,3 +372,30 @@ def test_a_fit_that_ends_first_does_not_raise_the_limit_under_one_still_running(
         worker.join(timeout=30)
     assert seen == [1]
     assert fake.limit == 2  # put back when the last fit ended
+
+
+def test_the_libraries_are_looked_up_once_and_the_load_read_only_where_it_can_matter(
+        monkeypatch):
+    """Each fit used to read the process's map of libraries (threadpoolctl) and sample the
+    machine's load for 50 ms even where the limit in force left one thread anyway."""
+    import threadpoolctl
+
+    lookups = []
+
+    class Controller:
+        def __init__(self):
+            lookups.append(1)
+            self.lib_controllers = [_FakeBlas(2, lambda: None, lambda: None)]
+
+    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
+    policy = _threads._BlasThreads()
+    for _ in range(3):
+        with policy(lambda available: available):
+            pass
+    assert len(lookups) == 1
+
+    readings = []
+    big = ((784, 300, 10), int(PARALLEL_FLOPS) // 700_000 + 1)
+    wanted = evaluation_threads(None, *big, busy_elsewhere=lambda: readings.append(1) or 0.0)
+    assert wanted(1) == 1 and readings == []
+    assert wanted(2) == min(2, os.cpu_count()) and readings == [1]
