@@ -95,6 +95,25 @@ def write_kaggle_files(folder):
     return y[test]
 
 
+def interruptible_popen(args, **kwargs):
+    """``subprocess.Popen(args, **kwargs)`` for a command that Ctrl-C (SIGINT) must stop.
+
+    A child inherits an ignored SIGINT, and Python then installs no
+    KeyboardInterrupt handler: a suite run in the background of a
+    non-interactive shell (``pytest &``, nohup, some CI runners) ignores it,
+    and the command could not be stopped.  A handled signal is reset to its
+    default in the child, so the parent handles it while the child starts.
+    """
+    import signal
+    import subprocess
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(args, **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def pytest_collection_modifyitems(items):
     """Every test on a cluster of worker processes is slow (the fast lane leaves it out)."""
     for item in items:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_kaggle_files
+from conftest import interruptible_popen, write_kaggle_files
 from scipy.io import savemat
 
 from sknn_digits.cli import main
@@ -260,7 +260,7 @@ def test_draw_serves_the_page_until_interrupted(tmp_path):
     import urllib.request
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
+    process = interruptible_popen(
         [sys.executable, "-m", "sknn_digits", "draw", "--no-browser", "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
     try:

@@ -13,7 +13,7 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import write_kaggle_files
+from conftest import interruptible_popen, write_kaggle_files
 
 from sknn_digits.cli import main
 
@@ -136,9 +136,9 @@ def _serves_until_interrupted(folder, line):
 
     # BROWSER names the program webbrowser opens the page with: here one that does nothing.
     env = {**os.environ, "BROWSER": "true", "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen([sys.executable, "-m", "sknn_digits", *shlex.split(line)[1:]],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               cwd=folder, env=env)
+    process = interruptible_popen(
+        [sys.executable, "-m", "sknn_digits", *shlex.split(line)[1:]],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=folder, env=env)
     try:
         url = process.stdout.readline().split(" at ")[1].split()[0]
         with urllib.request.urlopen(url + "api/model", timeout=30) as response:
