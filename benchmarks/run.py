@@ -54,15 +54,22 @@ warnings.simplefilter("ignore", ConvergenceWarning)
 # --------------------------------------------------------------------- tools
 
 
-def interleaved(functions, repeats):
-    """Median seconds of each function, timed in turns so drift hits all alike."""
+def interleaved_runs(functions, repeats):
+    """Seconds of each function in each of ``repeats`` turns (A B A B ...), so drift hits
+    all alike."""
     times = {name: [] for name in functions}
     for _ in range(repeats):
         for name, function in functions.items():
             start = time.perf_counter()
             function()
             times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
+
+
+def interleaved(functions, repeats):
+    """Median seconds of each function, timed in turns so drift hits all alike."""
+    return {name: statistics.median(values)
+            for name, values in interleaved_runs(functions, repeats).items()}
 
 
 class Report:
@@ -260,8 +267,10 @@ def fits_against_mlp(report, datasets, repeats, seeds=(0, 1, 2)):
                         model.fit(X_train, y_train)
             return fit
 
-        t = interleaved({"ours": fits(ours, 1), "mlp": fits(theirs, 1),
-                         "mlp default": fits(theirs, None)}, repeats)
+        runs = interleaved_runs({"ours": fits(ours, 1), "mlp": fits(theirs, 1),
+                                 "mlp default": fits(theirs, None)}, repeats)
+        t = {name: statistics.median(values) for name, values in runs.items()}
+        worst = max(a / b for a, b in zip(runs["ours"], runs["mlp"]))  # each run's ratio
         a_ours = np.mean([model.score(X_test, y_test) for model in ours])
         a_mlp = np.mean([model.score(X_test, y_test) for model in theirs])
         label = (f"{name.split()[-1]} {sizes}"  # the data's side and the hidden sizes
@@ -271,9 +280,9 @@ def fits_against_mlp(report, datasets, repeats, seeds=(0, 1, 2)):
         rows.append([name, f"{X.shape[0]}×{X.shape[1]}, hidden {sizes}, {output} outputs",
                      f"{t['ours']:.2f} ({iterations(ours)} it.)",
                      f"{t['mlp']:.2f} ({iterations(theirs)} it.)", f"{t['mlp default']:.2f}",
-                     f"**{ratios[label]:.2f}**", f"{t['ours'] / t['mlp default']:.2f}",
-                     f"{a_ours:.4f}", f"{a_mlp:.4f}",
-                     _met(ratios[label], 0.8) if abs(a_ours - a_mlp) <= 0.005 else "accuracy"])
+                     f"**{ratios[label]:.2f}** (worst run {worst:.2f})",
+                     f"{t['ours'] / t['mlp default']:.2f}", f"{a_ours:.4f}", f"{a_mlp:.4f}",
+                     _met(worst, 0.8) if abs(a_ours - a_mlp) <= 0.003 else "accuracy"])
     report.table(
         "A whole fit against MLPClassifier(solver='lbfgs', activation='logistic')",
         ["data", "problem", "ours, 1 thread (s)", "MLP, 1 thread (s)", "MLP, default threads (s)",
@@ -287,7 +296,8 @@ def fits_against_mlp(report, datasets, repeats, seeds=(0, 1, 2)):
         "differ and are shown. MLPClassifier always has softmax outputs; ours "
         "have the course's sigmoid units unless the row says softmax (then both fit the same "
         "model). MLPClassifier is fastest on one BLAS thread for these sizes, so the fair "
-        "ratio is against that. Goal: ≤ 0.8 at equal held-out accuracy (within half a point).",
+        "ratio is against that. Medians of the runs, and the worst run's ratio. Goal: ≤ 0.8 in "
+        "every run at equal held-out accuracy (within 0.3 points).",
     )
     return ratios
 
@@ -405,7 +415,8 @@ def _readme_search(estimator, hidden, n_jobs):
 
 
 def grid_search_against_mlp(report, X, y, hidden, repeats):
-    """The README's grid search for both estimators, with n_jobs 1 and 2, medians of ``repeats``.
+    """The README's grid search for both estimators, with n_jobs 1 (once) and 2 (medians of
+    ``repeats``: the goal is set for n_jobs=2).
 
     Both estimators with their defaults (MLPClassifier with solver='lbfgs'
     and logistic units, as the README's comparison says), on the README's
@@ -419,7 +430,7 @@ def grid_search_against_mlp(report, X, y, hidden, repeats):
                  "mlp": _readme_search(MLPClassifier(activation="logistic", solver="lbfgs",
                                                      random_state=0), hidden, n_jobs)}
         t = interleaved({name: (lambda g=g: g.fit(X_train, y_train))
-                         for name, g in grids.items()}, repeats)
+                         for name, g in grids.items()}, repeats if n_jobs == 2 else 1)
         ratios[n_jobs] = t["ours"] / t["mlp"]
         close = abs(grids["ours"].best_score_ - grids["mlp"].best_score_) <= 0.005
         rows.append([n_jobs, f"{t['ours']:.1f}", f"{t['mlp']:.1f}", f"**{ratios[n_jobs]:.2f}**",
@@ -433,7 +444,7 @@ def grid_search_against_mlp(report, X, y, hidden, repeats):
         rows,
         f"MinMaxScaler + classifier on the README's training split of the bundled digits "
         f"({len(X_train)} rows), each estimator with its defaults and its default threads "
-        "(under n_jobs=2, joblib gives each worker one BLAS thread). Medians of "
+        "(under n_jobs=2, joblib gives each worker one BLAS thread). n_jobs=2: medians of "
         f"{repeats} interleaved runs. Goal ≤ 0.7 at equal best CV accuracy (within half a "
         "point).",
     )
