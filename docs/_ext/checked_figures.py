@@ -3,8 +3,9 @@
 A page that reports measurements names its results file in ``conf.py``'s
 ``checked_figures`` (``{docname: path}``).  Every measured figure in the
 page's own prose (a decimal number, or a number with a unit of time,
-``%``, ``MiB`` or ``×``) must then be one that the results file holds, as written or
-rounded (a fraction of the file may be quoted as a percentage).  A figure
+``%``, ``MiB``, ``×`` or iterations) must then be one that the results file
+holds, as written or rounded (a fraction of the file may be quoted as a
+percentage).  A figure
 the file does not hold is a warning naming the page, its line and the
 figure; ``sphinx-build -W`` makes it an error.  Sizes (``5000×400``),
 literal text and the included results file itself are not prose.
@@ -19,7 +20,7 @@ _NUMBER = r"\d+(?:\.\d+)?"
 # A decimal number, or a whole number followed by a unit (not a size like 5000×400).
 _FIGURE = re.compile(
     r"(?<![\w.·^-])(?:(\d+\.\d+)(?![\d.]*\d)(?!×\d)"  # a decimal, not a size's side
-    r"|(\d+)\s?(?:ms|µs|s|MiB|%|×(?!\d)))(?![\w\d])"  # a whole number with a unit
+    r"|(\d+)\s?(?:ms|µs|s|MiB|%|×(?!\d)|iterations))(?![\w\d])"  # a whole number with a unit
 )
 _LITERAL = re.compile(r"``.*?``|:\w+:`.*?`", re.DOTALL)
 
