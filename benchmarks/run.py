@@ -402,6 +402,12 @@ def _plot_time_to_accuracy(path, curves, hidden):
     plt.close(fig)
 
 
+def _readme_split(X, y):
+    """The Quick start's training rows: ``train_test_split(X, y, stratify=y, random_state=0)``."""
+    X_train, _, y_train, _ = train_test_split(X, y, stratify=y, random_state=0)
+    return X_train, y_train
+
+
 def _readme_search(estimator, hidden, n_jobs):
     """The README's GridSearchCV: scaler + network, alpha × hidden sizes, 5 folds."""
     from sklearn.pipeline import make_pipeline
@@ -422,7 +428,7 @@ def grid_search_against_mlp(report, X, y, hidden, repeats):
     and logistic units, as the README's comparison says), on the README's
     training split of the digits.
     """
-    X_train, _, y_train, _ = train_test_split(X, y, stratify=y, random_state=0)
+    X_train, y_train = _readme_split(X, y)
     rows, ratios = [], {}
     for n_jobs in (1, 2):
         _warm_workers(n_jobs)  # whichever runs first must not pay the workers' start-up
@@ -457,7 +463,7 @@ def grid_search_backends(report, X, y, hidden, repeats):
 
     from joblib import parallel_config
 
-    X_train, _, y_train, _ = train_test_split(X, y, stratify=y, random_state=0)
+    X_train, y_train = _readme_split(X, y)
     _warm_workers(2)
     switches = {}
 

@@ -5,9 +5,8 @@ A page that reports measurements names its results file in ``conf.py``'s
 page's own prose (a decimal number, or a number with a unit of time,
 ``%``, ``MiB``, ``×`` or iterations) must then be one that the results file
 holds, as written or rounded (a fraction of the file may be quoted as a
-percentage).  A figure
-the file does not hold is a warning naming the page, its line and the
-figure; ``sphinx-build -W`` makes it an error.  Sizes (``5000×400``),
+percentage).  A figure the file does not hold is a warning naming the page,
+its line and the figure; ``sphinx-build -W`` makes it an error.  Sizes (``5000×400``),
 literal text and the included results file itself are not prose.
 """
 
@@ -26,7 +25,7 @@ _LITERAL = re.compile(r"``.*?``|:\w+:`.*?`", re.DOTALL)
 
 
 def _prose_lines(text):
-    """(line number, text) of the lines that are prose: no directive blocks, no literals."""
+    """(line number, text) of the lines outside directive and literal blocks."""
     in_block, block_indent = False, 0
     for number, line in enumerate(text.splitlines(), 1):
         stripped = line.lstrip()
@@ -39,7 +38,7 @@ def _prose_lines(text):
             in_block, block_indent = True, indent
             if stripped.startswith(".. "):
                 continue
-        yield number, _LITERAL.sub("", line)
+        yield number, line
 
 
 def figures_of(text):
