@@ -243,6 +243,27 @@ def test_fast_hidden_sigmoid_agrees_with_exact_sigmoid():
     np.testing.assert_allclose(ACTIVATIONS["logistic"].g(z.copy()), sigmoid(z), atol=2e-16)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_numpy_output_error_keeps_its_digits_at_every_pre_activation(dtype):
+    """The output's h - y (the gradient of the last layer's bias, one row) against
+    scipy's expit: a few ulps of h however small, for z from -700 to 700, with
+    both of its branches (1 / (1 + e) and e / (1 + e)) and z = 0 between them."""
+    from scipy.special import expit
+
+    z = np.concatenate([-np.geomspace(700, 1e-3, 40), [0.0], np.geomspace(1e-3, 700, 40)])
+    z = z[np.abs(z) < (80 if dtype == np.float32 else 700)].astype(dtype)
+    network = Network((1, z.size), "identity", "logistic")
+    params = np.zeros(network.n_params, dtype)
+    params[: z.size] = z  # the output bias: every unit's z in one row
+    X, Y = np.zeros((1, 1), dtype), np.zeros((1, z.size), dtype)
+    _, grad = network.loss_gradient(params, X, Y)
+    h = grad[: z.size]
+    exact = expit(z.astype(np.float64))
+    tiny = np.finfo(dtype).tiny
+    ulps = np.abs(h - exact) / np.spacing(np.maximum(exact, tiny).astype(dtype))
+    assert ulps.max() <= 4, z[ulps.argmax()]
+
+
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("output", ["logistic", "softmax"])
 @pytest.mark.parametrize("weighted", [False, True])

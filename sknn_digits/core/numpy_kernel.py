@@ -33,30 +33,35 @@ from .outputs import OUTPUTS
 def _logistic_output(z, Y, scale, buffers):
     """The course's output: data term ``sum w_i sum_k (softplus(z) - y z)`` and ``h - y``.
 
-    ``softplus(z) = max(z, 0) + log1p(exp(-|z|))`` and ``g(z) = 1 / (1 + exp(-z))``
-    each keep their relative precision where ``g`` saturates (``exp(-z)``
-    overflowing to inf gives ``g = 0``, its limit: the caller holds
-    ``np.errstate(over="ignore")``).  Two ``exp`` cost less here than one
-    shared through a mask: at these widths a masked pass costs several
-    plain ones.  ``scale`` is None for rows of equal weight (the caller
-    divides by ``m`` once) or the column of per-row weights ``w_i``.
-    ``delta`` (the second result) is written over ``buffers.delta``.
+    The maths of :func:`~sknn_digits.core.outputs.logistic_loss` and
+    :func:`~sknn_digits.core.outputs._expit` (the generic path) from one
+    ``exp`` per unit: ``e = exp(-|z|)``, which never overflows, gives both
+
+    * ``softplus(z) = max(z, 0) + log1p(e)``, and
+    * ``g(z) = 1 / (1 + e)`` for ``z >= 0`` and ``e / (1 + e)`` for ``z < 0``, each
+      to a few ulps (never ``1 - g(|z|)``, which would lose a small ``g``'s
+      digits).  ``max(e, sign(z))`` is the numerator of either: a masked
+      pass costs more than the ``exp`` it would save (performance.rst).
+
+    ``scale`` is None for rows of equal weight (the caller divides by ``m``
+    once) or the column of per-row weights ``w_i``.  ``delta`` (the second
+    result) is written over ``buffers.delta``.
     """
-    e, u, delta = buffers.scratch, buffers.terms, buffers.delta
+    e, numerator, u, delta = buffers.scratch, buffers.spare, buffers.terms, buffers.delta
     np.abs(z, out=e)
     np.add(z, e, out=u)  # 2 max(z, 0), exactly, and cheaper than np.maximum with a scalar
     u *= 0.5
     np.negative(e, out=e)
     np.exp(e, out=e)
-    u += np.log1p(e, out=e)
+    u += np.log1p(e, out=delta)
     # Each term softplus(z) - y z before any sum: the two sums apart are large and
     # nearly equal, and their difference would lose J's digits (most in float32).
-    u -= np.multiply(Y, z, out=e)
+    u -= np.multiply(Y, z, out=delta)
     J = float(u.sum()) if scale is None else float(np.vdot(scale, u.sum(axis=1)))
-    np.negative(z, out=delta)
-    np.exp(delta, out=delta)
-    delta += 1.0
-    np.divide(1.0, delta, out=delta)
+    np.sign(z, out=numerator)
+    np.maximum(e, numerator, out=numerator)  # 1 where z > 0, e where z < 0 (e = 1 at 0)
+    np.add(e, 1.0, out=delta)
+    np.divide(numerator, delta, out=delta)
     delta -= Y
     if scale is not None:
         delta *= scale
@@ -81,7 +86,7 @@ class _Buffers:
     ``H[l]``: hidden layer ``l + 1`` transposed below a row of ones,
     ``[1; a^T]``; ``back[l]`` and ``slope[l]``: its error ``delta^T`` and a
     temporary of its shape; ``z``: the output layer's pre-activation
-    (rows by units), ``scratch`` and ``terms`` two temporaries of its shape
+    (rows by units), ``scratch``, ``spare`` and ``terms`` temporaries of its shape
     (the cost's per-unit terms are summed from ``terms``) and ``delta`` its
     error; ``first_grad_t``: the first layer's weight gradient, transposed;
     ``ones``: for the first layer's bias gradient.  Made once per shape and
@@ -99,7 +104,8 @@ class _Buffers:
         self.slope = [np.empty((width, n_rows), dtype) for width in hidden]
         self.z = np.empty((n_rows, layer_sizes[-1]), dtype)
         if logistic_output:  # (a softmax output makes its own)
-            self.scratch, self.terms, self.delta = (np.empty_like(self.z) for _ in range(3))
+            self.scratch, self.spare, self.terms, self.delta = (np.empty_like(self.z)
+                                                                for _ in range(4))
         self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
         self.ones = np.ones(n_rows, dtype)
 
