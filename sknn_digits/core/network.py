@@ -318,8 +318,8 @@ class Network:
 
         Three arrays per hidden unit and row (its activation, the error
         passed down, the activation's slope) and a row of ones per hidden
-        layer; five per output unit and row (the pre-activation,
-        ``exp(-|z|)``, the sigmoid's numerator, the cost's terms, the error);
+        layer; four per output unit and row (the pre-activation,
+        ``exp(-|z|)``, the cost's terms and then the sigmoid's numerator, the error);
         the row weights or ones; three
         vectors of the parameters' size (the gradient, the penalty's
         temporary, the solver's copy), and the first layer's gradient once
@@ -330,7 +330,7 @@ class Network:
         """
         sizes = self.layer_sizes
         hidden, outputs = sizes[1:-1], sizes[-1]
-        per_row = 3 * sum(hidden) + len(hidden) + 5 * outputs + 1
+        per_row = 3 * sum(hidden) + len(hidden) + 4 * outputs + 1
         return itemsize * (n_rows * per_row + 3 * self.n_params + sizes[0] * sizes[1]
                            + 3 * np.getbufsize())
 

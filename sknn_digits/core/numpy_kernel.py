@@ -47,7 +47,7 @@ def _logistic_output(z, Y, scale, buffers):
     once) or the column of per-row weights ``w_i``.  ``delta`` (the second
     result) is written over ``buffers.delta``.
     """
-    e, numerator, u, delta = buffers.scratch, buffers.spare, buffers.terms, buffers.delta
+    e, u, delta = buffers.scratch, buffers.terms, buffers.delta
     np.abs(z, out=e)
     np.add(z, e, out=u)  # 2 max(z, 0), exactly, and cheaper than np.maximum with a scalar
     u *= 0.5
@@ -58,7 +58,7 @@ def _logistic_output(z, Y, scale, buffers):
     # nearly equal, and their difference would lose J's digits (most in float32).
     u -= np.multiply(Y, z, out=delta)
     J = float(u.sum()) if scale is None else float(np.vdot(scale, u.sum(axis=1)))
-    np.sign(z, out=numerator)
+    numerator = np.sign(z, out=u)  # the terms are summed: their buffer is free
     np.maximum(e, numerator, out=numerator)  # 1 where z > 0, e where z < 0 (e = 1 at 0)
     np.add(e, 1.0, out=delta)
     np.divide(numerator, delta, out=delta)
@@ -86,7 +86,7 @@ class _Buffers:
     ``H[l]``: hidden layer ``l + 1`` transposed below a row of ones,
     ``[1; a^T]``; ``back[l]`` and ``slope[l]``: its error ``delta^T`` and a
     temporary of its shape; ``z``: the output layer's pre-activation
-    (rows by units), ``scratch``, ``spare`` and ``terms`` temporaries of its shape
+    (rows by units), ``scratch`` and ``terms`` two temporaries of its shape
     (the cost's per-unit terms are summed from ``terms``) and ``delta`` its
     error; ``first_grad_t``: the first layer's weight gradient, transposed;
     ``ones``: for the first layer's bias gradient.  Made once per shape and
@@ -104,8 +104,7 @@ class _Buffers:
         self.slope = [np.empty((width, n_rows), dtype) for width in hidden]
         self.z = np.empty((n_rows, layer_sizes[-1]), dtype)
         if logistic_output:  # (a softmax output makes its own)
-            self.scratch, self.spare, self.terms, self.delta = (np.empty_like(self.z)
-                                                                for _ in range(4))
+            self.scratch, self.terms, self.delta = (np.empty_like(self.z) for _ in range(3))
         self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
         self.ones = np.ones(n_rows, dtype)
 
