@@ -89,7 +89,7 @@ def check_free_space(path, needed):
     --------
     >>> import tempfile
     >>> from pathlib import Path
-    >>> check_free_space(Path(tempfile.mkdtemp()) / "m.skops", 1024)
+    >>> check_free_space(Path(tempfile.mkdtemp()) / "m.sknn", 1024)
     """
     import shutil
 

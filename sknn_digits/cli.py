@@ -157,7 +157,8 @@ def build_parser():
     _add_model_options(train)
     train.add_argument("--test-size", type=_fraction, default=0.25,
                        help="fraction held out for testing (0 trains on all)")
-    train.add_argument("--out", type=Path, help="save the trained model here (skops format)")
+    train.add_argument("--out", type=Path,
+                       help="save the trained model here (a .sknn model file: data, no code)")
     train.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     train.add_argument("--quiet", action="store_true", help="no progress display")
     _add_scheduler(train)
@@ -192,6 +193,9 @@ def build_parser():
     grid.add_argument("--quiet", action="store_true", help="no progress display")
     grid.add_argument("--random-state", type=int, default=0,
                       help="seed of the weights and of the folds")
+    grid.add_argument("--out", type=Path,
+                      help="train the best setting on every sample and save it here (.sknn)")
+    grid.add_argument("--force", action="store_true", help="overwrite --out if it exists")
     _add_scheduler(grid)
 
     gradient = command("gradient-check", "backpropagation against numerical gradients on "
@@ -229,7 +233,7 @@ def build_parser():
     predict.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     export = command("export", "write a saved model as an ONNX file, for onnxruntime")
-    export.add_argument("--model", type=Path, required=True, help="a saved model (skops)")
+    export.add_argument("--model", type=Path, required=True, help="a saved model (.sknn)")
     export.add_argument("--onnx", type=Path, required=True, help="the ONNX file to write")
     export.add_argument("--double", action="store_true",
                         help="a float64 graph (the default takes float32 input)")

@@ -214,8 +214,10 @@ def _check_labelled(model, n_features, data, label_column):
 
 def run_grid_search(args):
     from .estimator import BackpropMLPClassifier
-    from .workflow import grid_search, on_cluster
+    from .workflow import grid_search, on_cluster, train_pipeline
 
+    if args.out is not None:  # before any work: a bad --out fails at once
+        _check_out(args.out, args.force)
     X, y = _load(args.data, args.label_column)
     with _cluster(args.scheduler, args.quiet) as client:
         if client is None:  # in-memory data stay here; with a client their fits go there
@@ -237,6 +239,25 @@ def run_grid_search(args):
             X, y, args.alphas, args.hidden, cv=args.cv, n_jobs=args.n_jobs,
             random_state=args.random_state, client=client,
             progress=None if args.quiet else _search_progress())
+        _print_grid(results)
+        if args.out is None:
+            return 0
+        # The search's best_estimator_: its best setting trained on every sample, where the
+        # data are.
+        best = max(results, key=lambda row: row.mean)
+        classifier = BackpropMLPClassifier(
+            alpha=best.alpha, hidden_layer_sizes=best.hidden_layer_sizes,
+            max_iter=args.max_iter, random_state=args.random_state)
+        print(f"Training the best setting on all {X.shape[0]} samples ...")
+        model = _with_progress(lambda: train_pipeline(classifier, X, y), quiet=args.quiet)
+    from .persistence import save_model
+
+    save_model(model, args.out, overwrite=args.force)
+    print(f"Model saved to {args.out}")
+    return 0
+
+
+def _print_grid(results):
     print(f"{'alpha':>8}  {'hidden':<12} {'accuracy':>9} {'+/-':>7}")
     for row in results:
         print(f"{row.alpha:>8g}  {','.join(map(str, row.hidden_layer_sizes)):<12} "
@@ -244,7 +265,6 @@ def run_grid_search(args):
     best = max(results, key=lambda row: row.mean)
     print(f"Best: alpha = {best.alpha:g}, hidden = {','.join(map(str, best.hidden_layer_sizes))}"
           f", accuracy {best.mean:.4f}")
-    return 0
 
 
 def run_gradient_check(args):
@@ -447,9 +467,9 @@ def _check_model_space(path, X, y, hidden):
     n_classes = len(np.unique(np.asarray(labels)))
     sizes = (X.shape[1], *hidden, 1 if n_classes == 2 else n_classes)
     n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    # The weights twice (coefs_ and thetas_ are stored apart), float64; the
-    # scaler's four arrays of one number a feature; the schema and the zip.
-    check_free_space(path, 2 * 8 * n_params + 4 * 8 * X.shape[1] + 2**17)
+    # The weights once, float64; the scaler's five arrays of one number a
+    # feature; the manifest, the loss curve and the zip's directory.
+    check_free_space(path, 8 * n_params + 5 * 8 * X.shape[1] + 2**17)
 
 
 def _check_out(path, force):

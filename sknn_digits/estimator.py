@@ -389,18 +389,37 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         return Network((self.n_features_in_, *(W.shape[1] for W in self.coefs_)),
                        self.activation, self.out_activation_)
 
-    def _forward(self, X, method):
-        """The hidden activations and the output's pre-activation ``z`` for ``X``: one pass."""
+    def _validated(self, X, method):
         check_is_fitted(self)
         xp = get_namespace_and_device(X)[0]
         X = validate_data(self, X, reset=False, accept_sparse=("csr", "csc"),
                           dtype=[xp.float64, xp.float32])
         check_same_namespace(X, self, self.coefs_[0], method)
+        return X
+
+    def _forward(self, X, method):
+        """The hidden activations and the output's pre-activation ``z`` for ``X``: one pass."""
+        X = self._validated(X, method)
         network = self.network_
         return network.hidden_and_decision(network.pack(self.coefs_, self.intercepts_), X)
 
     def _decision(self, X, method):
-        return self._forward(X, method)[1]
+        """The output's pre-activation ``z`` for ``X``, in chunks of rows whose activations
+        fit scikit-learn's ``working_memory``: a wide network never holds every row's."""
+        from sklearn import get_config
+        from sklearn.utils import gen_batches
+
+        X = self._validated(X, method)
+        network = self.network_
+        params = network.pack(self.coefs_, self.intercepts_)
+        # Per row: each layer's pre-activation and activation, float64 at most.
+        row_bytes = 2 * sum(network.layer_sizes[1:]) * 8
+        rows = max(1, int(get_config()["working_memory"] * 2**20) // row_bytes)
+        if X.shape[0] <= rows:
+            return network.decision(params, X)
+        chunks = [network.decision(params, X[batch]) for batch in gen_batches(X.shape[0], rows)]
+        xp = namespace(chunks[0])
+        return (np.concatenate if xp is np else xp.concat)(chunks, axis=0)
 
     @property
     def _multilabel(self):

@@ -641,3 +641,27 @@ def test_the_notebook_diagram_links_to_the_estimators_page():
     assert ":toctree: generated" in api and "   BackpropMLPClassifier\n" in api
     html = estimator_html_repr(make_pipeline(MinMaxScaler(), BackpropMLPClassifier()))
     assert f'href="{page}"' in html
+
+
+def test_a_wide_networks_predictions_are_computed_in_chunks_of_working_memory():
+    """Rows go through the network in chunks, so a wide network's prediction of many rows
+    takes scikit-learn's working_memory, not rows times width (320 MB at once here)."""
+    import tracemalloc
+
+    import sklearn
+
+    rng = np.random.default_rng(0)
+    X = rng.random((2000, 8))
+    y = (X[:, 0] > 0.5).astype(int) + (X[:, 1] > 0.5)
+    wide = BackpropMLPClassifier(hidden_layer_sizes=20_000, max_iter=2).fit(X[:50], y[:50])
+    expected = wide.predict_proba(X[:100])  # one chunk
+    with sklearn.config_context(working_memory=4):
+        tracemalloc.start()
+        try:
+            proba = wide.predict_proba(X)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert peak < 24 * 2**20, peak
+    np.testing.assert_allclose(proba[:100], expected, rtol=1e-12)
+    assert proba.shape == (2000, 3)

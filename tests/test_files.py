@@ -24,11 +24,11 @@ def test_a_failed_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
 
 
 def test_names_the_user_did_not_give_are_never_touched(tmp_path):
-    own = tmp_path / "m.skops.partial"
+    own = tmp_path / "m.sknn.partial"
     own.write_text("mine")
-    write_atomic(tmp_path / "m.skops", lambda t: Path(t).write_text("model"))
+    write_atomic(tmp_path / "m.sknn", lambda t: Path(t).write_text("model"))
     assert own.read_text() == "mine"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.skops", "m.skops.partial"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.sknn", "m.sknn.partial"]
 
 
 def test_concurrent_writers_leave_one_whole_file(tmp_path):
@@ -55,7 +55,7 @@ def test_concurrent_writers_leave_one_whole_file(tmp_path):
 
 def test_targets_are_checked_before_any_work(tmp_path):
     with pytest.raises(FileNotFoundError, match="No such directory"):
-        check_writable(tmp_path / "missing" / "m.skops")
+        check_writable(tmp_path / "missing" / "m.sknn")
     with pytest.raises(IsADirectoryError, match="is a directory"):
         check_writable(tmp_path, overwrite=True)
     (tmp_path / "there").write_text("x")
@@ -113,8 +113,8 @@ def test_an_unwritable_folder_is_refused_before_any_work(tmp_path, monkeypatch):
         return real_open(path, flags, *args)
 
     monkeypatch.setattr(os, "open", read_only)
-    with pytest.raises(OSError, match=r"cannot write in '.*' \(for '.*m\.skops'\): Read-only"):
-        check_writable(tmp_path / "m.skops")
+    with pytest.raises(OSError, match=r"cannot write in '.*' \(for '.*m\.sknn'\): Read-only"):
+        check_writable(tmp_path / "m.sknn")
 
 
 def test_several_files_are_written_all_or_none(tmp_path):
@@ -145,9 +145,9 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_write(tmp_path):
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)
     dead_pid = int(dead.stdout)
-    stale = tmp_path / f".m.skops.{dead_pid}-0123456789ab.tmp"
-    live = tmp_path / f".n.skops.{os.getppid()}-0123456789ab.tmp"  # a running writer's
-    foreign = tmp_path / f".m.skops.{dead_pid}-not-ours.tmp"
+    stale = tmp_path / f".m.sknn.{dead_pid}-0123456789ab.tmp"
+    live = tmp_path / f".n.sknn.{os.getppid()}-0123456789ab.tmp"  # a running writer's
+    foreign = tmp_path / f".m.sknn.{dead_pid}-not-ours.tmp"
     for path in (stale, live, foreign):
         path.write_text("half")
     write_atomic(tmp_path / "other.txt", lambda tmp: Path(tmp).write_text("x"))
@@ -179,7 +179,7 @@ def test_sigterm_during_a_save_leaves_no_temporary_file(tmp_path):
         "sys.exit(cli.main(['train', '--max-iter', '2', '--quiet', '--out', sys.argv[1]]))\n")
     out = tmp_path / "models"
     out.mkdir()
-    process = subprocess.Popen([sys.executable, str(script), str(out / "m.skops")],
+    process = subprocess.Popen([sys.executable, str(script), str(out / "m.sknn")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in process.stdout:
         if line.startswith("writing"):

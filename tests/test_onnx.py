@@ -85,19 +85,18 @@ def test_double_graphs_and_zipmap(data):
 
 
 def test_the_command_line_writes_an_onnx_file_atomically(data, tmp_path, capsys):
-    pytest.importorskip("skops")
     from sknn_digits.cli import main
     from sknn_digits.persistence import save_model
 
     X, y = data
     model = BackpropMLPClassifier(max_iter=40, random_state=0).fit(X, y)
-    save_model(model, tmp_path / "m.skops")
+    save_model(model, tmp_path / "m.sknn")
     target = tmp_path / "m.onnx"
-    assert main(["export", "--model", str(tmp_path / "m.skops"), "--onnx", str(target)]) == 0
+    assert main(["export", "--model", str(tmp_path / "m.sknn"), "--onnx", str(target)]) == 0
     _label, proba = _run(__import__("onnx").load(str(target)), X)
     np.testing.assert_allclose(proba, model.predict_proba(X), atol=1e-5)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.skops"]
-    assert main(["export", "--model", str(tmp_path / "m.skops"), "--onnx", str(target)]) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "m.sknn"]
+    assert main(["export", "--model", str(tmp_path / "m.sknn"), "--onnx", str(target)]) == 1
     assert "--force" in capsys.readouterr().err
 
 
