@@ -15,6 +15,7 @@ DOCUMENTATION = "https://sknn-digits.readthedocs.io/en/stable/"
 #: Where each public name lives.
 _PUBLIC = {
     "BackpropMLPClassifier": "estimator",
+    "MLPClassifier": "estimator",
     "check_nn_gradients": "gradient_check",
     "debug_initialize_weights": "initialization",
     "nn_cost_function": "course",

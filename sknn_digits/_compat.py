@@ -19,8 +19,22 @@ except ImportError:  # earlier ones need the package itself for array API dispat
             raise ImportError("Arrays of another namespace than numpy need scikit-learn 1.7 "
                               "or later, or the array-api-compat package.")
 from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options
+from sklearn.utils._param_validation import StrOptions as _StrOptions
 from sklearn.utils.validation import _check_sample_weight
+
+
+class StrOptions(_StrOptions):
+    """scikit-learn's ``StrOptions``, naming its options in sorted order in errors.
+
+    scikit-learn lists a set in its iteration order, which changes from run
+    to run with Python's string hashing; a user comparing two runs' errors,
+    or a test matching one, needs one order.
+    """
+
+    def __str__(self):
+        options = ", ".join(self._mark_if_deprecated(o) for o in sorted(self.options))
+        return f"a str among {{{options}}}"
 
 
 def validate_params(estimator):

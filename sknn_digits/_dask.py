@@ -110,6 +110,10 @@ class DistributedObjective(Objective):
         "early_stopping": "early_stopping needs a validation split kept on the workers, which "
                           "the data-parallel fit does not make yet; hold out a part yourself "
                           "and score it",
+        "stochastic": "the stochastic solvers (sgd, adam) take minibatches of rows one after "
+                      "another, which a data-parallel fit over chunks does not; use a "
+                      "full-batch solver such as solver='L-BFGS-B', or partial_fit over the "
+                      "chunks one at a time",
     }
 
     def __init__(self, problem):

@@ -125,16 +125,20 @@ class Prepared(NamedTuple):
     fitted: dict  # attributes known before training: classes_, n_features_in_, ...
 
 
-def prepare(estimator, X, y, sample_weight, warm, hidden_sizes=()):
+def prepare(estimator, X, y, sample_weight, warm, hidden_sizes=(), classes=None,
+            partial=False):
     """Validate, find the classes, encode and weigh ``(X, y)`` for ``estimator.fit``.
 
     A fit whose arrays (for ``hidden_sizes`` and the classes found) cannot
-    fit in memory is refused before the targets are made.
+    fit in memory is refused before the targets are made.  ``partial`` is a
+    ``partial_fit`` call: its first takes the ``classes`` of all the calls,
+    the later ones labels among them.
     """
     placement = _dask.OnDask if _dask.is_dask(X) else InMemory
     X, y, sample_weight, fitted = placement.validate(estimator, X, y, sample_weight, warm)
     previous = estimator._label_binarizer if warm else None
-    binarizer = fit_encoder(placement.label_sample(y), previous, type(estimator).__name__)
+    binarizer = fit_encoder(placement.label_sample(y), previous, type(estimator).__name__,
+                            classes, partial)
     multilabel = binarizer.y_type_ == "multilabel-indicator"
     if placement.rows_here:
         n_outputs = 1 if binarizer.classes_.size == 2 and not multilabel else \
@@ -148,8 +152,12 @@ def prepare(estimator, X, y, sample_weight, warm, hidden_sizes=()):
                     placement.objective, fitted)
 
 
-def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
-    """A LabelBinarizer fitted to ``y``'s classes; for a warm start, the same as ``previous``."""
+def fit_encoder(y, previous=None, name="BackpropMLPClassifier", classes=None, partial=False):
+    """A LabelBinarizer fitted to ``y``'s classes; for a warm start, the same as ``previous``.
+
+    For ``partial_fit``: fitted to ``classes`` (the first call), or ``previous``
+    when ``y``'s labels are among its classes (the later ones).
+    """
     if y.ndim == 2 and y.shape[1] == 1:
         y = column_or_1d(y, warn=True)
     check_classification_targets(y)
@@ -157,7 +165,18 @@ def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
     if kind not in ("binary", "multiclass", "multilabel-indicator"):
         raise ValueError(f"{name} fits binary, multiclass or multilabel-indicator targets; "
                          f"got {kind!r} targets.")
-    binarizer = LabelBinarizer().fit(y)
+    if partial and previous is not None:
+        _check_among(y, kind, previous.classes_, previous.y_type_)
+        return previous
+    if partial and classes is None and kind != "multilabel-indicator":
+        raise ValueError(f"{name}.partial_fit needs classes=... on its first call: the "
+                         "classes of every call's labels, so that the output units are made "
+                         "once.")
+    if partial and kind != "multilabel-indicator":
+        binarizer = LabelBinarizer().fit(column_or_1d(np.asarray(classes)))
+        _check_among(y, kind, binarizer.classes_, binarizer.y_type_)
+    else:
+        binarizer = LabelBinarizer().fit(y)
     if binarizer.classes_.size < 2:
         raise ValueError(f"{name} needs samples of at least 2 classes; "
                          f"y holds one class only: {json_label(binarizer.classes_[0])!r}.")
@@ -166,6 +185,21 @@ def fit_encoder(y, previous=None, name="BackpropMLPClassifier"):
         raise ValueError("warm_start needs y with the same classes as the previous fit "
                          f"({previous.classes_.tolist()}), got {binarizer.classes_.tolist()}.")
     return binarizer
+
+
+def _check_among(y, kind, classes, y_type):
+    """Refuse labels that are not among ``classes`` (``partial_fit``'s later calls)."""
+    if (kind == "multilabel-indicator") != (y_type == "multilabel-indicator"):
+        raise ValueError(f"y holds {kind} targets where the first call's were {y_type}.")
+    if kind == "multilabel-indicator":
+        if y.shape[1] != len(classes):
+            raise ValueError(f"y has {y.shape[1]} label columns where the first call's had "
+                             f"{len(classes)}.")
+        return
+    unknown = np.setdiff1d(np.unique(y), classes)
+    if unknown.size:
+        raise ValueError(f"y holds labels that are not among the classes "
+                         f"{classes.tolist()}: {unknown.tolist()[:10]}.")
 
 
 def sample_weights(placement, sample_weight, class_weight, y, classes, multilabel, X):

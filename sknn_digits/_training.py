@@ -31,6 +31,7 @@ from ._repeats import merge_duplicates
 from ._threads import blas_threads, evaluation_threads
 from ._warnings import warn
 from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
+from .core.optimizers import SGD, Adam
 
 # Observer and observing lived here first, and the user guide showed them here.
 __all__ = [
@@ -49,7 +50,12 @@ __all__ = [
 FIRST_ORDER_SOLVERS = ("L-BFGS-B", "CG", "BFGS", "TNC")
 #: Methods that also use exact Hessian-vector products.
 SECOND_ORDER_SOLVERS = ("Newton-CG", "trust-ncg", "trust-krylov")
-SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS
+#: Minibatch solvers, ``MLPClassifier``'s: each iteration is an epoch over shuffled minibatches.
+STOCHASTIC_SOLVERS = ("sgd", "adam")
+#: ``MLPClassifier``'s L-BFGS: L-BFGS-B with its rules (the gradient test alone; early
+#: stopping is not used).
+MLP_LBFGS = "lbfgs"
+SOLVERS = FIRST_ORDER_SOLVERS + SECOND_ORDER_SOLVERS + (MLP_LBFGS, *STOCHASTIC_SOLVERS)
 #: L-BFGS-B's memory: how many past steps shape its estimate of the curvature.
 LBFGS_MEMORY = 10
 
@@ -276,11 +282,118 @@ class Settings(NamedTuple):
     validation_fraction: float = 0.1
     n_iter_no_change: float = 10
     random_state: object = None
+    # The stochastic solvers' (MLPClassifier's names and defaults; others ignore them).
+    batch_size: object = "auto"
+    learning_rate: str = "constant"
+    learning_rate_init: float = 0.001
+    power_t: float = 0.5
+    momentum: float = 0.9
+    nesterovs_momentum: bool = True
+    shuffle: bool = True
+    beta_1: float = 0.9
+    beta_2: float = 0.999
+    epsilon: float = 1e-8
 
     @classmethod
     def of(cls, estimator):
         """The settings of an estimator that has parameters of these names."""
         return cls(**{name: getattr(estimator, name) for name in cls._fields})
+
+    @property
+    def stochastic(self):
+        """Whether the solver takes minibatches (``"sgd"``, ``"adam"``)."""
+        return self.solver in STOCHASTIC_SOLVERS
+
+    @property
+    def method(self):
+        """The :func:`scipy.optimize.minimize` method of a full-batch solver."""
+        return "L-BFGS-B" if self.solver == MLP_LBFGS else self.solver
+
+    def batch_rows(self, n_rows):
+        """Rows per minibatch: ``batch_size`` (``"auto"``: 200) clipped to ``n_rows``."""
+        return min(200 if self.batch_size == "auto" else int(self.batch_size), n_rows)
+
+    def update_rule(self, n_params):
+        """A new update rule of the stochastic solver (:mod:`sknn_digits.core.optimizers`)."""
+        if self.solver == "sgd":
+            return SGD(n_params, self.learning_rate_init, self.learning_rate, self.momentum,
+                       self.nesterovs_momentum, self.power_t)
+        return Adam(n_params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon)
+
+
+class Minibatches(NamedTuple):
+    """A stochastic solver's state between epochs and ``partial_fit`` calls."""
+
+    rule: object  #: the update rule, with its velocities or moments and learning rate
+    rng: object  #: the RandomState that shuffles each epoch
+    samples_seen: int  #: samples its updates have seen, for ``"invscaling"``
+
+
+def _rows(A, index):
+    """The rows ``index`` (a slice or integer array) of a numpy, sparse or array-API array."""
+    if A is None or isinstance(index, slice) or namespace(A) is np:
+        return None if A is None else A[index]
+    xp = namespace(A)
+    return xp.take(A, xp.asarray(index, device=device_of(A)), axis=0)
+
+
+def minimize_stochastic(problem, x0, settings, state, observers, max_epochs):
+    """Epochs of minibatch updates from ``x0``: ``MLPClassifier``'s sgd and adam.
+
+    Each epoch goes through the rows once, shuffled by ``state.rng`` when
+    ``settings.shuffle``, in minibatches of :meth:`Settings.batch_rows`; each
+    minibatch's ``J`` (its mean cost plus ``alpha / (2 m)`` times the squared
+    weights, ``m`` its rows) and gradient come from the problem's network,
+    and the update rule turns the gradient into a step.  The epoch's ``J``
+    is the mean of its minibatches' weighted by their rows, as
+    ``MLPClassifier``'s ``loss_``.  The observers see each epoch; when one
+    asks to stop an ``"adaptive"`` learning rate is divided by 5 instead,
+    until it is spent.
+
+    Returns the :class:`Result` and the :class:`Minibatches` state to go on from.
+    """
+    network, X, Y, weights = problem.network, problem.X, problem.Y, problem.sample_weight
+    n_rows = X.shape[0]
+    batch = settings.batch_rows(n_rows)
+    rule, rng, samples_seen = state
+    params = np.array(x0, dtype=np.float64)
+    for observer in observers:
+        observer.start(params, np.inf)  # every first epoch is an improvement, as MLPClassifier's
+    loss_curve, message, limit, n_batches = [], "", "", 0
+    while len(loss_curve) < max_epochs:
+        order = rng.permutation(n_rows) if settings.shuffle else None
+        total = 0.0
+        for start in range(0, n_rows, batch):
+            rows = slice(start, start + batch) if order is None else order[start:start + batch]
+            J, grad = network.loss_gradient(params, _rows(X, rows), _rows(Y, rows),
+                                            _rows(weights, rows), alpha=problem.alpha)
+            params += rule.step(to_numpy(grad).astype(np.float64, copy=False))
+            total += float(J) * min(batch, n_rows - start)
+            n_batches += 1
+        samples_seen += n_rows
+        rule.epoch_ended(samples_seen)
+        loss_curve.append(total / n_rows)
+        step = Step(len(loss_curve), params, loss_curve[-1])
+        asked = [o for o, stop in zip(observers, [o.step(step) for o in observers]) if stop]
+        if asked and all(isinstance(o, (LossPlateau, EarlyStopping)) for o in asked) \
+                and rule.lower_rate():
+            for observer in asked:  # the adaptive rate: lower it and wait again
+                observer.stale = 0
+        elif asked:
+            message = asked[0].reason
+            break
+    else:
+        limit, message = "max_iter", f"reached max_iter={settings.max_iter} epochs"
+    for observer in observers:
+        observer.close()
+    result = Result(params, loss_curve[-1], np.inf, loss_curve, len(loss_curve), n_batches,
+                    message, limit)
+    return result, Minibatches(rule, rng, samples_seen)
+
+
+SATURATED = ("Most of the first hidden layer's units are saturated at the starting weights, "
+             "so their gradients vanish and the fit cannot learn: scale the features (e.g. "
+             "with MinMaxScaler or StandardScaler) or lower init_epsilon.")
 
 
 def validation_split(problem, fraction, random_state):
@@ -321,41 +434,44 @@ class Fit(NamedTuple):
     message: str
     validation_scores: list  # None without early stopping
     best_validation_score: float  # None without early stopping
+    minibatches: object = None  # a stochastic solver's Minibatches, to go on from
 
 
 def train(problem, x0, settings, objective_class=Objective, *, warm=False,
-          previous_scores=None, observers=()):
+          previous_scores=None, observers=(), minibatches=None, incremental=False):
     """Train ``problem`` from ``x0`` with ``settings`` (a :class:`Settings`).
 
     ``objective_class`` is the placement's :class:`Objective` class.  ``warm`` says
     that ``x0`` is a previous fit's result (whose validation scores, if any,
     are ``previous_scores``); ``observers`` are watchers besides early
     stopping, ``verbose`` and those registered by
-    :func:`~sknn_digits._observers.observing`.
+    :func:`~sknn_digits._observers.observing`.  ``incremental`` is one epoch
+    of a stochastic solver (``partial_fit``), going on from ``minibatches``
+    when given.  As ``MLPClassifier``, ``"lbfgs"`` and ``partial_fit`` use no
+    early stopping, and ``"lbfgs"`` no cost test.
     """
     objective_class.refuse(settings)
     stopper = plateau = None
-    if settings.early_stopping:  # the validation score decides when to stop
+    if settings.early_stopping and settings.solver != MLP_LBFGS and not incremental:
         problem, validation = validation_split(problem, settings.validation_fraction,
                                                settings.random_state)
         stopper = EarlyStopping(validation, problem.network, problem.multilabel,
                                 settings.n_iter_no_change,
                                 1e-4 if settings.tol is None else settings.tol,
                                 previous_scores if warm else None)
-    elif settings.tol is not None:  # J does
+    elif settings.tol is not None and settings.solver != MLP_LBFGS:  # J does
         plateau = LossPlateau(settings.tol, settings.n_iter_no_change)
+    watching = watchers(settings.verbose, [*filter(None, (stopper, plateau)), *observers])
+    if settings.stochastic:
+        return _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches,
+                                 1 if incremental else settings.max_iter)
     objective = objective_class(problem)
     try:
         with objective.threads(settings.n_threads):
             if not warm and objective.saturation(x0) > 0.9:
-                warn("Most of the first hidden layer's units are saturated at the starting "
-                     "weights, so their gradients vanish and the fit cannot learn: scale the "
-                     "features (e.g. with MinMaxScaler or StandardScaler) or lower "
-                     "init_epsilon.")
-            result = minimize(objective, x0, settings.solver, max_iter=settings.max_iter,
-                              max_fun=settings.max_fun, tol=settings.tol,
-                              observers=watchers(settings.verbose,
-                                                 [*filter(None, (stopper, plateau)), *observers]))
+                warn(SATURATED)
+            result = minimize(objective, x0, settings.method, max_iter=settings.max_iter,
+                              max_fun=settings.max_fun, tol=settings.tol, observers=watching)
             params, loss = result.params, result.loss
             if stopper is not None and stopper.best_params is not None:
                 params, loss = stopper.best_params, objective(stopper.best_params)[0]
@@ -365,6 +481,29 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
     return Fit(np.array(params, dtype=host_dtype(problem.X)), float(loss), result.loss_curve,
                result.n_iter, result.message, None if stopper is None else stopper.scores,
                None if stopper is None else stopper.best_score)
+
+
+def _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches, max_epochs):
+    """:func:`train` for the stochastic solvers: epochs under one BLAS setting."""
+    if minibatches is None:
+        from sklearn.utils import check_random_state
+
+        minibatches = Minibatches(settings.update_rule(problem.network.n_params),
+                                  check_random_state(settings.random_state), 0)
+    if not warm and problem.network.saturation(x0, problem.X) > 0.9:
+        warn(SATURATED)
+    batch = settings.batch_rows(problem.X.shape[0])
+    with blas_threads(evaluation_threads(settings.n_threads, problem.network.layer_sizes, batch)):
+        result, minibatches = minimize_stochastic(problem, x0, settings, minibatches, watching,
+                                                  max_epochs)
+    params = result.params
+    if stopper is not None and stopper.best_params is not None:  # MLPClassifier's: the best
+        params = stopper.best_params
+    check_result(result, params, result.loss, problem, settings, warm)
+    return Fit(np.array(params, dtype=host_dtype(problem.X)), float(result.loss),
+               result.loss_curve, result.n_iter, result.message,
+               None if stopper is None else stopper.scores,
+               None if stopper is None else stopper.best_score, minibatches)
 
 
 def check_result(result, params, loss, problem, settings, warm):

@@ -16,6 +16,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import DOCUMENTATION
@@ -33,12 +34,12 @@ from ._dask import blockwise, is_dask
 from ._dask import score as dask_score
 from ._data import prepare
 from ._observers import SklearnCallbacks
-from ._training import SOLVERS, Problem, Settings, train
+from ._training import SOLVERS, STOCHASTIC_SOLVERS, Problem, Settings, train
 from .core import ACTIVATIONS, OUTPUTS, Network, device_of, namespace, to_numpy
 from .course import check_thetas, roll, unroll
 from .initialization import initial_params
 
-__all__ = ["BackpropMLPClassifier"]
+__all__ = ["BackpropMLPClassifier", "MLPClassifier"]
 
 
 def _label_shape(estimator):
@@ -67,20 +68,29 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         Units in each hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="logistic"
         Hidden-layer activation.
-    output_activation : {"logistic", "softmax"}, default="logistic"
+    output_activation : {"logistic", "softmax", "auto"}, default="logistic"
         ``"logistic"``: one sigmoid unit per class, binary cross-entropy
         summed over units (the course's network; also fits multilabel
         targets).  ``"softmax"``: multinomial cross-entropy, as
-        :class:`~sklearn.neural_network.MLPClassifier`.  Binary targets always
-        use one sigmoid unit (two-class softmax is the same model).
+        :class:`~sklearn.neural_network.MLPClassifier`.  ``"auto"``:
+        ``MLPClassifier``'s choice, softmax except for multilabel targets.
+        Binary targets always use one sigmoid unit (two-class softmax is the
+        same model).
     alpha : float, default=1.0
         The course's ``lambda``: the cost gains ``alpha / (2 m)`` times the
         sum of the squared weights, biases excluded (``MLPClassifier``'s scaling).
     solver : {"L-BFGS-B", "CG", "BFGS", "TNC", "Newton-CG", "trust-ncg", \
-"trust-krylov"}, default="L-BFGS-B"
-        The :func:`scipy.optimize.minimize` method; ``"CG"`` is the closest to
-        the course's ``fmincg``; the last three also use exact Hessian-vector
-        products.
+"trust-krylov", "lbfgs", "sgd", "adam"}, default="L-BFGS-B"
+        The first seven are :func:`scipy.optimize.minimize` methods, each
+        step on all samples; ``"CG"`` is the closest to the course's
+        ``fmincg``; ``"Newton-CG"``, ``"trust-ncg"`` and ``"trust-krylov"``
+        also use exact Hessian-vector products.  The last three are
+        ``MLPClassifier``'s: ``"lbfgs"`` is L-BFGS-B under its rules (the
+        gradient test alone, no early stopping); ``"sgd"`` and ``"adam"``
+        take epochs of shuffled minibatches (``batch_size``), with
+        ``partial_fit``; ``max_iter`` then counts epochs.  A parameter that
+        means nothing for the chosen solver (``momentum`` for L-BFGS-B) is
+        accepted and ignored, as ``MLPClassifier`` does.
     max_iter : int, default=400
         Maximum number of solver iterations (function evaluations for ``"TNC"``).
     max_fun : int, default=15000
@@ -135,6 +145,28 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         Iterations without improvement by ``tol`` (of ``J``, or with early
         stopping of the validation score) before the fit stops; ``np.inf``
         turns the cost test off and leaves the gradient test alone.
+    batch_size : int or "auto", default="auto"
+        Rows per minibatch of ``"sgd"`` and ``"adam"``: ``"auto"`` is
+        ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        ``"sgd"``'s schedule: constant; ``learning_rate_init / (t + 1) **
+        power_t`` after each epoch (``t`` the samples seen); or divided by 5
+        each time the stopping rule would stop, until below 1e-6.
+    learning_rate_init : float, default=0.001
+        The step size of ``"sgd"`` and ``"adam"``.
+    power_t : float, default=0.5
+        The exponent of ``"invscaling"``.
+    momentum : float, default=0.9
+        ``"sgd"``'s momentum, in [0, 1].
+    nesterovs_momentum : bool, default=True
+        ``"sgd"``: Nesterov's momentum (when ``momentum > 0``).
+    shuffle : bool, default=True
+        Shuffle the rows before each epoch of ``"sgd"`` and ``"adam"`` (by
+        ``random_state``).
+    beta_1, beta_2 : float, default=0.9, 0.999
+        ``"adam"``'s decay rates of its first and second moment estimates, in [0, 1).
+    epsilon : float, default=1e-8
+        ``"adam"``'s guard against division by zero.
 
     Attributes
     ----------
@@ -178,10 +210,13 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
 
     Notes
     -----
+    :class:`~sknn_digits.MLPClassifier` is this class with
+    ``MLPClassifier``'s defaults (100 relu units, softmax outputs, adam,
+    alpha 1e-4, 200 epochs); the two differ in their defaults only.
     Deliberate differences from ``MLPClassifier``: targets of one class are
     refused with an error (there is nothing to learn); ``predict_log_proba``
     is computed from the pre-activations, exact where ``predict_proba`` rounds
-    to 0 or 1; there is no ``partial_fit``, since every step uses all samples.
+    to 0 or 1.
 
     See Also
     --------
@@ -204,7 +239,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "output_activation": [StrOptions(set(OUTPUTS))],
+        "output_activation": [StrOptions({*OUTPUTS, "auto"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "solver": [StrOptions(set(SOLVERS))],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -222,6 +257,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
                              Options(Real, {np.inf})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "shuffle": ["boolean"],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
     }
 
     def __init__(
@@ -229,6 +274,9 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         alpha=1.0, solver="L-BFGS-B", max_iter=400, max_fun=15000, tol=1e-4,
         init_epsilon=0.12, random_state=None, verbose=0, warm_start=False, class_weight=None,
         n_threads=None, early_stopping=False, validation_fraction=0.1, n_iter_no_change=10,
+        batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+        momentum=0.9, nesterovs_momentum=True, shuffle=True, beta_1=0.9, beta_2=0.999,
+        epsilon=1e-8,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -247,6 +295,16 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.shuffle = shuffle
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -266,8 +324,56 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         self : BackpropMLPClassifier
             The fitted estimator.
         """
-        warm = self.warm_start and hasattr(self, "coefs_")
-        data = prepare(self, X, y, sample_weight, warm, self._hidden_sizes())
+        return self._fit(X, y, sample_weight, self.warm_start and hasattr(self, "coefs_"))
+
+    def _uses_minibatches(self):
+        if self.solver not in STOCHASTIC_SOLVERS:
+            raise AttributeError(f"partial_fit is only available for the stochastic solvers "
+                                 f"{' and '.join(STOCHASTIC_SOLVERS)}; {self.solver} takes "
+                                 "every sample at each step.")
+        return True
+
+    @available_if(_uses_minibatches)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch of the stochastic solver over ``(X, y)``, going on from the last call.
+
+        As ``MLPClassifier.partial_fit``: the first call makes the network
+        (``classes`` names every class the calls will see), each call then
+        takes one pass over its rows in minibatches, the solver's state
+        (momentum, Adam's moments, the learning rate) carried on; no early
+        stopping, no convergence test.  Only for ``solver="sgd"`` and ``"adam"``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like of shape (n_classes,), default=None
+            Every class label; needed on the first call (not for multilabel targets).
+
+        Returns
+        -------
+        self : BackpropMLPClassifier
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_digits import MLPClassifier
+        >>> X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), np.array([0, 0, 1, 1])
+        >>> clf = MLPClassifier(hidden_layer_sizes=5, random_state=0)
+        >>> for _ in range(3):
+        ...     clf = clf.partial_fit(X, y, classes=[0, 1])
+        >>> clf.n_iter_, clf.t_
+        (3, 12)
+        """
+        return self._fit(X, y, sample_weight, hasattr(self, "coefs_"), incremental=True,
+                         classes=classes)
+
+    def _fit(self, X, y, sample_weight, warm, incremental=False, classes=None):
+        """``fit`` (``warm``: from the weights of the last), or one ``partial_fit`` epoch."""
+        data = prepare(self, X, y, sample_weight, warm, self._hidden_sizes(), classes,
+                       incremental)
         n_outputs = data.Y.shape[1]
         network = Network((data.X.shape[1], *self._hidden_sizes(), n_outputs), self.activation,
                           self._out_activation(n_outputs, data.multilabel))
@@ -279,17 +385,21 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         fit = train(problem, self._starting_params(network.layer_sizes, warm),
                     Settings.of(self), data.objective, warm=warm,
                     previous_scores=self.validation_scores_ if warm else None,
-                    observers=[c for c in (callbacks,) if c is not None])
+                    observers=[c for c in (callbacks,) if c is not None],
+                    minibatches=getattr(self, "_minibatches", None) if warm and incremental
+                    else None, incremental=incremental)
+        n_iter = fit.n_iter + (self.n_iter_ if warm and incremental else 0)
+        loss_curve = (list(self.loss_curve_) if warm else []) + fit.loss_curve
         fitted.update(
             # The weights live where the data do (scikit-learn's array API convention).
             self._weights(network.params_like(fit.params, data.X), network.layer_sizes),
-            loss_=fit.loss, n_iter_=fit.n_iter, solver_message_=fit.message,
-            loss_curve_=(list(self.loss_curve_) if warm else []) + fit.loss_curve,
-            best_loss_=None if self.early_stopping else float(min(fit.loss_curve,
-                                                                  default=fit.loss)),
+            loss_=fit.loss, n_iter_=n_iter, solver_message_=fit.message,
+            loss_curve_=loss_curve,
+            best_loss_=None if fit.validation_scores is not None else float(
+                min(loss_curve, default=fit.loss)),
             t_=(getattr(self, "t_", 0) if warm else 0) + fit.n_iter * int(data.X.shape[0]),
             validation_scores_=fit.validation_scores,
-            best_validation_score_=fit.best_validation_score)
+            best_validation_score_=fit.best_validation_score, _minibatches=fit.minibatches)
         if "feature_names_in_" not in fitted:
             vars(self).pop("feature_names_in_", None)
         vars(self).update(fitted)  # every fitted attribute at once
@@ -314,6 +424,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         return tuple(int(s) for s in sizes)
 
     def _out_activation(self, n_outputs, multilabel):
+        if self.output_activation == "auto":  # MLPClassifier's: softmax for one label of many
+            return "softmax" if n_outputs > 1 and not multilabel else "logistic"
         if self.output_activation == "softmax" and multilabel:
             raise ValueError(
                 "output_activation='softmax' cannot fit multilabel targets: each sample may "
@@ -536,3 +648,98 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         tags.array_api_support = True
         tags.classifier_tags.multi_label = True
         return tags
+
+
+class MLPClassifier(BackpropMLPClassifier):
+    """:class:`BackpropMLPClassifier` with scikit-learn ``MLPClassifier``'s defaults: a drop-in.
+
+    Change ``from sklearn.neural_network import MLPClassifier`` to
+    ``from sknn_digits import MLPClassifier`` and a script keeps its meaning:
+    the same parameters, defaults, attributes and methods (``partial_fit``
+    for ``"sgd"`` and ``"adam"``), on this package's network, which adds
+    float32 training, scikit-learn's array API (a GPU), a Dask cluster for
+    the full-batch solvers, ``class_weight``, exact second-order solvers,
+    model files that are data and ONNX export.  The two classes differ in
+    their defaults only; the parameters are described there.  What differs
+    from scikit-learn's class is on the documentation's migration page.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    solver : str, default="adam"
+        ``"lbfgs"``, ``"sgd"``, ``"adam"`` or any of :class:`BackpropMLPClassifier`'s.
+    alpha : float, default=0.0001
+    batch_size : int or "auto", default="auto"
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+    learning_rate_init : float, default=0.001
+    power_t : float, default=0.5
+    max_iter : int, default=200
+        Epochs of ``"sgd"`` and ``"adam"``, iterations of the others.
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+    tol : float, default=1e-4
+    verbose : bool, default=False
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Used by ``"sgd"`` and ``"adam"`` (and this package's full-batch
+        solvers); ``"lbfgs"`` ignores it, as ``MLPClassifier``'s.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2 : float, default=0.9, 0.999
+    epsilon : float, default=1e-8
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+    output_activation : {"auto", "softmax", "logistic"}, default="auto"
+        ``MLPClassifier``'s: softmax for multiclass targets, sigmoid units
+        for binary and multilabel ones.
+    init_epsilon : float or "auto", default="auto"
+        Glorot's uniform range, ``sqrt(6 / (fan_in + fan_out))`` per layer.
+    class_weight : dict, "balanced" or None, default=None
+    n_threads : int or None, default=None
+
+    Attributes
+    ----------
+    classes_, coefs_, intercepts_, n_iter_, loss_, loss_curve_, best_loss_, t_, \
+validation_scores_, best_validation_score_, n_features_in_, n_layers_, n_outputs_, \
+out_activation_ :
+        As :class:`BackpropMLPClassifier`'s (and ``MLPClassifier``'s).
+
+    See Also
+    --------
+    BackpropMLPClassifier : the same estimator with the course's defaults.
+    sklearn.neural_network.MLPClassifier : scikit-learn's class.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sknn_digits import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(
+    ...     X / 16, y, random_state=0, stratify=y)
+    >>> clf = MLPClassifier(max_iter=50, random_state=0).fit(X_train, y_train)
+    >>> bool(clf.score(X_test, y_test) > 0.95)
+    True
+    """
+
+    def __init__(
+        self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam", alpha=0.0001,
+        batch_size="auto", learning_rate="constant", learning_rate_init=0.001, power_t=0.5,
+        max_iter=200, shuffle=True, random_state=None, tol=1e-4, verbose=False,
+        warm_start=False, momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+        validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10,
+        max_fun=15000, output_activation="auto", init_epsilon="auto", class_weight=None,
+        n_threads=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes, activation, output_activation, alpha=alpha, solver=solver,
+            max_iter=max_iter, max_fun=max_fun, tol=tol, init_epsilon=init_epsilon,
+            random_state=random_state, verbose=verbose, warm_start=warm_start,
+            class_weight=class_weight, n_threads=n_threads, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, n_iter_no_change=n_iter_no_change,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, shuffle=shuffle, beta_1=beta_1,
+            beta_2=beta_2, epsilon=epsilon)

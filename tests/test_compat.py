@@ -12,7 +12,7 @@ from sknn_digits import BackpropMLPClassifier, _compat
 def test_fit_context_validates_parameters_before_fit():
     # _fit_context runs the _parameter_constraints check: the estimator relies on it.
     with pytest.raises(ValueError, match=r"'solver' parameter .* must be a str among"):
-        BackpropMLPClassifier(solver="sgd").fit([[0.0], [1.0]], [0, 1])
+        BackpropMLPClassifier(solver="nesterov").fit([[0.0], [1.0]], [0, 1])
 
 
 def test_param_validation_classes_behave_as_relied_on():
@@ -75,3 +75,20 @@ def test_the_html_repr_links_through_the_two_private_attributes():
 
     assert Stand()._get_doc_link() == "https://docs.example/Stand.html"
     assert 'href="https://docs.example/Stand.html"' in estimator_html_repr(Stand())
+
+
+def test_option_lists_in_errors_are_sorted_whatever_the_hash_seed():
+    import os
+    import subprocess
+    import sys
+
+    code = ("from sknn_digits import MLPClassifier\n"
+            "try:\n    MLPClassifier(solver='nope').fit([[0.0], [1.0]], [0, 1])\n"
+            "except ValueError as error:\n    print(error)\n")
+    messages = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                               env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+                for seed in range(4)}
+    assert len(messages) == 1, messages
+    message = messages.pop()
+    listed = message.split("among {")[1].split("}")[0].replace("'", "").split(", ")
+    assert listed == sorted(listed) and "lbfgs" in listed and "adam" in listed
