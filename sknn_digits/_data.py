@@ -166,6 +166,10 @@ def fit_encoder(y, previous=None, name="BackpropMLPClassifier", classes=None, pa
         raise ValueError(f"{name} fits binary, multiclass or multilabel-indicator targets; "
                          f"got {kind!r} targets.")
     if partial and previous is not None:
+        if classes is not None and previous.y_type_ != "multilabel-indicator" and not (
+                np.array_equal(np.unique(np.asarray(classes)), previous.classes_)):
+            raise ValueError(f"classes={np.asarray(classes).tolist()} is not the classes of "
+                             f"the first call to partial_fit: {previous.classes_.tolist()}.")
         _check_among(y, kind, previous.classes_, previous.y_type_)
         return previous
     if partial and classes is None and kind != "multilabel-indicator":

@@ -396,6 +396,10 @@ SATURATED = ("Most of the first hidden layer's units are saturated at the starti
              "with MinMaxScaler or StandardScaler) or lower init_epsilon.")
 
 
+#: Fewer validation rows than this cannot rank iterations: a warning says so.
+MIN_VALIDATION_ROWS = 20
+
+
 def validation_split(problem, fraction, random_state):
     """Hold out ``fraction`` of the samples (stratified by class) for early stopping.
 
@@ -411,6 +415,12 @@ def validation_split(problem, fraction, random_state):
             f"{fraction} of {X.shape[0]} samples leaves the validation or the training "
             "set (nearly) empty."
         )
+    if n_val < MIN_VALIDATION_ROWS:
+        warn(f"early_stopping holds out {n_val} rows (validation_fraction={fraction:g} of "
+             f"{X.shape[0]}): their accuracy moves in steps of 1/{n_val}, too coarse to tell "
+             "a better iteration from a worse, so the fit may stop long before it has "
+             "learned.  Use early_stopping=False (the cost test then stops the fit), or more "
+             "data or a larger validation_fraction.", UserWarning)
     stratify = None if problem.multilabel else to_numpy(true_labels(Y))
     if weights is None:
         xp = namespace(X)
@@ -438,7 +448,8 @@ class Fit(NamedTuple):
 
 
 def train(problem, x0, settings, objective_class=Objective, *, warm=False,
-          previous_scores=None, observers=(), minibatches=None, incremental=False):
+          previous_scores=None, observers=(), minibatches=None, incremental=False,
+          samples_seen=0):
     """Train ``problem`` from ``x0`` with ``settings`` (a :class:`Settings`).
 
     ``objective_class`` is the placement's :class:`Objective` class.  ``warm`` says
@@ -447,8 +458,9 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
     stopping, ``verbose`` and those registered by
     :func:`~sknn_digits._observers.observing`.  ``incremental`` is one epoch
     of a stochastic solver (``partial_fit``), going on from ``minibatches``
-    when given.  As ``MLPClassifier``, ``"lbfgs"`` and ``partial_fit`` use no
-    early stopping, and ``"lbfgs"`` no cost test.
+    when given; ``samples_seen`` are those of earlier fits (a warm start's),
+    which ``"invscaling"`` counts.  As ``MLPClassifier``, ``"lbfgs"`` and
+    ``partial_fit`` use no early stopping, and ``"lbfgs"`` no cost test.
     """
     objective_class.refuse(settings)
     stopper = plateau = None
@@ -463,6 +475,11 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
         plateau = LossPlateau(settings.tol, settings.n_iter_no_change)
     watching = watchers(settings.verbose, [*filter(None, (stopper, plateau)), *observers])
     if settings.stochastic:
+        if minibatches is None:
+            from sklearn.utils import check_random_state
+
+            minibatches = Minibatches(settings.update_rule(problem.network.n_params),
+                                      check_random_state(settings.random_state), samples_seen)
         return _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches,
                                  1 if incremental else settings.max_iter)
     objective = objective_class(problem)
@@ -485,11 +502,6 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
 
 def _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches, max_epochs):
     """:func:`train` for the stochastic solvers: epochs under one BLAS setting."""
-    if minibatches is None:
-        from sklearn.utils import check_random_state
-
-        minibatches = Minibatches(settings.update_rule(problem.network.n_params),
-                                  check_random_state(settings.random_state), 0)
     if not warm and problem.network.saturation(x0, problem.X) > 0.9:
         warn(SATURATED)
     batch = settings.batch_rows(problem.X.shape[0])

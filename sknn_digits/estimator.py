@@ -387,7 +387,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                     previous_scores=self.validation_scores_ if warm else None,
                     observers=[c for c in (callbacks,) if c is not None],
                     minibatches=getattr(self, "_minibatches", None) if warm and incremental
-                    else None, incremental=incremental)
+                    else None, incremental=incremental,
+                    samples_seen=getattr(self, "t_", 0) if warm else 0)
         n_iter = fit.n_iter + (self.n_iter_ if warm and incremental else 0)
         loss_curve = (list(self.loss_curve_) if warm else []) + fit.loss_curve
         fitted.update(

@@ -14,13 +14,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sknn_digits import BackpropMLPClassifier
+from sknn_digits import BackpropMLPClassifier, MLPClassifier
 from sknn_digits.core import loss_and_gradient
 from sknn_digits.course import unroll
 from sknn_digits.initialization import initial_params
 
 
-@parametrize_with_checks([BackpropMLPClassifier()])
+@parametrize_with_checks([BackpropMLPClassifier(), MLPClassifier(max_iter=50),
+                          MLPClassifier(solver="sgd", max_iter=50)])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
 

@@ -2,8 +2,10 @@
 
 Every test there that applies to a full-batch classifier with this API is
 written anew here with the original's data and thresholds, ``solver="lbfgs"``
-read as ``"L-BFGS-B"``.  Tests of sgd/adam, partial_fit and regressors do not
-apply.  The three deliberate differences are tested as such at the end.
+read as ``"L-BFGS-B"``; the tests of sgd, adam, partial_fit and early
+stopping run against :class:`sknn_digits.MLPClassifier`, the same class with
+MLPClassifier's defaults.  Tests of regressors do not apply.  The deliberate
+differences are tested as such at the end.
 """
 
 import re
@@ -21,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
 
-from sknn_digits import BackpropMLPClassifier
+from sknn_digits import BackpropMLPClassifier, MLPClassifier
 from sknn_digits.core import loss_and_gradient
 from sknn_digits.course import unroll
 from sknn_digits.gradient_check import numerical_gradient
@@ -242,8 +244,9 @@ def test_preserve_feature_names():
     with pytest.raises(ValueError, match="at least 2 classes"):  # a deliberate difference
         BackpropMLPClassifier(early_stopping=True, validation_fraction=0.2).fit(X, y)
     y = pd.Series(data=np.arange(10) % 2, name="colname_y")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # no feature-name warning (the 2 validation rows are named)
         warnings.simplefilter("error", UserWarning)
+        warnings.filterwarnings("ignore", "early_stopping holds out", UserWarning)
         BackpropMLPClassifier(early_stopping=True, validation_fraction=0.2).fit(X, y)
 
 
@@ -315,5 +318,235 @@ def test_difference_log_proba_is_exact_where_proba_rounds_to_one():
     assert log_proba[0] == pytest.approx(-60.0, rel=1e-12)
 
 
-def test_difference_no_partial_fit():
+def test_partial_fit_only_for_the_stochastic_solvers():
     assert not hasattr(BackpropMLPClassifier(), "partial_fit")
+    assert not hasattr(MLPClassifier(solver="lbfgs"), "partial_fit")
+    assert hasattr(MLPClassifier(solver="sgd"), "partial_fit")
+
+
+
+# The stochastic solvers, partial_fit and early stopping (MLPClassifier's tests, written anew).
+
+
+def _quiet(estimator, X, y, **fit_params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(X, y, **fit_params)
+
+
+def test_the_defaults_are_mlpclassifiers():
+    from sklearn.neural_network import MLPClassifier as Original
+
+    ours, theirs = MLPClassifier().get_params(), Original().get_params()
+    assert {name: ours[name] for name in theirs} == theirs
+    assert set(ours) - set(theirs) == {"output_activation", "init_epsilon", "class_weight",
+                                       "n_threads"}
+
+
+@pytest.mark.parametrize("X,y", classification_datasets)
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_classification(X, y, solver):
+    mlp = MLPClassifier(solver=solver, hidden_layer_sizes=50, max_iter=150, random_state=1,
+                        learning_rate_init=0.2 if solver == "sgd" else 0.01)
+    _quiet(mlp, X[:150], y[:150])
+    assert mlp.score(X[150:], y[150:]) > 0.95
+    assert mlp.predict(X[150:]).dtype == y.dtype
+
+
+@pytest.mark.parametrize("learning_rate", ["constant", "invscaling"])
+def test_learning_rate_warmstart(learning_rate):
+    X, y = [[3, 2], [1, 6], [5, 6], [-2, -4]], [1, 1, 1, 0]
+    mlp = MLPClassifier(solver="sgd", hidden_layer_sizes=4, learning_rate=learning_rate,
+                        max_iter=1, power_t=0.25, warm_start=True)
+    _quiet(mlp, X, y)
+    before = mlp._minibatches.rule.learning_rate
+    _quiet(mlp, X, y)
+    after = mlp._minibatches.rule.learning_rate
+    if learning_rate == "constant":
+        assert before == after == 0.001
+    else:  # eta_0 / (t + 1) ** power_t with t the samples seen by both fits
+        assert after == mlp.learning_rate_init / (8 + 1) ** mlp.power_t
+
+
+def test_multilabel_partial_fit():
+    X, y = make_multilabel_classification(n_samples=50, random_state=0, return_indicator=True)
+    mlp = MLPClassifier(solver="sgd", hidden_layer_sizes=50, max_iter=150, random_state=0,
+                        activation="logistic", learning_rate_init=0.2)
+    for _ in range(100):
+        mlp.partial_fit(X, y, classes=[0, 1, 2, 3, 4])
+    assert mlp.score(X, y) > 0.9
+    assert mlp.out_activation_ == "logistic"
+    # early stopping with multilabel targets
+    _quiet(MLPClassifier(early_stopping=True, max_iter=5), X, y).predict(X)
+
+
+@pytest.mark.parametrize("X,y", classification_datasets)
+def test_partial_fit_is_fit_one_epoch_at_a_time(X, y):
+    params = {"solver": "sgd", "max_iter": 100, "random_state": 1, "tol": 0, "alpha": 1e-5,
+              "learning_rate_init": 0.2, "n_iter_no_change": np.inf}
+    fitted = _quiet(MLPClassifier(**params), X, y)
+    mlp = MLPClassifier(**params)
+    for _ in range(100):
+        mlp.partial_fit(X, y, classes=np.unique(y))
+    np.testing.assert_array_equal(mlp.predict(X), fitted.predict(X))
+    for ours, theirs in zip(mlp.coefs_, fitted.coefs_):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+    assert mlp.score(X, y) > 0.95
+    assert mlp.n_iter_ == fitted.n_iter_ == 100 and mlp.t_ == fitted.t_ == 100 * len(X)
+
+
+def test_partial_fit_classes_errors():
+    X, y = [[3, 2]], [0]
+    clf = MLPClassifier(solver="sgd")
+    with pytest.raises(ValueError, match="classes=... on its first call"):
+        clf.partial_fit(X, y)
+    clf.partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match=r"not the classes of the first call"):
+        clf.partial_fit(X, y, classes=[1, 2])
+    with pytest.raises(ValueError, match="not among the classes"):
+        clf.partial_fit(X, [2])
+    with pytest.raises(ValueError, match="not among the classes"):
+        MLPClassifier(solver="sgd").partial_fit([[1.0], [2.0]], [0, 1], classes=[2, 3])
+
+
+def test_partial_fit_unseen_classes():
+    clf = MLPClassifier(random_state=0)
+    clf.partial_fit([[1], [2], [3]], ["a", "b", "c"], classes=["a", "b", "c", "d"])
+    clf.partial_fit([[4]], ["d"])
+    assert clf.classes_.tolist() == ["a", "b", "c", "d"]
+    assert clf.score([[1], [2], [3], [4]], ["a", "b", "c", "d"]) < 1
+
+
+def test_partial_fit_after_fit_goes_on_from_its_solver_state():
+    mlp = _quiet(MLPClassifier(solver="adam", max_iter=5, random_state=0), X_iris, y_iris)
+    steps = mlp._minibatches.rule.n_steps
+    mlp.partial_fit(X_iris, y_iris)
+    assert mlp.n_iter_ == 6 and mlp._minibatches.rule.n_steps == steps + 1
+    assert len(mlp.loss_curve_) == 6
+
+
+def test_shuffle():
+    X, y = X_digits_multi[:50], y_digits_multi[:50]
+    fits = [_quiet(MLPClassifier(hidden_layer_sizes=1, max_iter=1, batch_size=1,
+                                 random_state=0, shuffle=shuffle), X, y)
+            for shuffle in (True, True, False)]
+    np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
+    assert not np.array_equal(fits[0].coefs_[0], fits[2].coefs_[0])
+
+
+def test_tolerance():
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    clf = MLPClassifier(tol=0.5, max_iter=3000, solver="sgd").fit(X, y)
+    assert clf.max_iter > clf.n_iter_
+
+
+def test_verbose_sgd(capsys):
+    X, y = X_digits_binary[:10], y_digits_binary[:10]
+    clf = MLPClassifier(solver="sgd", max_iter=2, verbose=10, hidden_layer_sizes=2)
+    _quiet(clf, X, y)
+    clf.partial_fit(X, y)
+    assert capsys.readouterr().out.count("Iteration") == 3
+
+
+def test_early_stopping_sgd():
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    tol = 0.2
+    with pytest.warns(UserWarning, match="holds out 10 rows"):
+        clf = MLPClassifier(tol=tol, max_iter=3000, solver="sgd", early_stopping=True).fit(X, y)
+    assert clf.max_iter > clf.n_iter_
+    scores = clf.validation_scores_
+    assert max(scores) == clf.best_validation_score_
+    assert clf.best_validation_score_ + tol > scores[-2]
+    assert clf.best_validation_score_ + tol > scores[-1]
+    clf = MLPClassifier(tol=tol, max_iter=3000, solver="sgd").fit(X, y)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    assert clf.best_loss_ is not None
+
+
+def test_adaptive_learning_rate():
+    X, y = [[3, 2], [1, 6]], [1, 0]
+    clf = MLPClassifier(tol=0.5, max_iter=3000, solver="sgd", learning_rate="adaptive")
+    clf.fit(X, y)
+    assert clf.max_iter > clf.n_iter_
+    assert clf._minibatches.rule.learning_rate < 1e-6
+
+
+@pytest.mark.parametrize("n_iter_no_change", [2, 5, 10, 50])
+def test_n_iter_no_change_stochastic(n_iter_no_change):
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    tol = 0.01
+    clf = MLPClassifier(tol=tol, max_iter=3000, solver="sgd",
+                        n_iter_no_change=n_iter_no_change).fit(X, y)
+    assert clf.max_iter > clf.n_iter_
+    curve = np.array(clf.loss_curve_)
+    best_before = [curve[:i].min() for i in range(1, len(curve))]
+    improved = curve[1:] < np.array(best_before) - tol
+    # The last n_iter_no_change + 1 epochs improved on the best by less than tol.
+    assert not improved[-(n_iter_no_change + 1):].any()
+    assert len(curve) == n_iter_no_change + 2 or improved[-(n_iter_no_change + 2)]
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_warm_start_no_convergence(solver):
+    model = MLPClassifier(solver=solver, warm_start=True, early_stopping=False, max_iter=10,
+                          n_iter_no_change=np.inf, random_state=0)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 10
+    model.set_params(max_iter=20)
+    with pytest.warns(ConvergenceWarning):
+        model.fit(X_iris, y_iris)
+    assert model.n_iter_ == 20 and len(model.loss_curve_) == 30
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_param_dtypes(dtype, solver):
+    X, y = X_digits_binary.astype(dtype), y_digits_binary
+    mlp = _quiet(MLPClassifier(solver=solver, max_iter=5), X, y)
+    assert all(c.dtype == dtype for c in mlp.coefs_ + mlp.intercepts_)
+
+
+def test_stochastic_float32_and_float64_agree():
+    X, y = X_digits_multi, y_digits_multi
+    fits = [_quiet(MLPClassifier(max_iter=20, random_state=0), X.astype(dtype), y)
+            for dtype in (np.float64, np.float32)]
+    np.testing.assert_allclose(fits[0].predict_proba(X), fits[1].predict_proba(X), atol=1e-3)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_stochastic_sparse_and_weights(solver):
+    from scipy import sparse
+
+    X, y = X_digits_multi, y_digits_multi
+    dense = _quiet(MLPClassifier(solver=solver, max_iter=10, random_state=0), X, y)
+    on_sparse = _quiet(MLPClassifier(solver=solver, max_iter=10, random_state=0),
+                       sparse.csr_matrix(X), y)
+    np.testing.assert_allclose(on_sparse.coefs_[0], dense.coefs_[0], rtol=1e-7, atol=1e-10)
+    # integer weights act as repeated rows in the cost; the classes' weights multiply in
+    weighted = _quiet(MLPClassifier(solver=solver, max_iter=10, random_state=0,
+                                    learning_rate_init=0.05, class_weight="balanced"),
+                      X, y, sample_weight=np.ones(len(y)))
+    assert weighted.score(X, y) > 0.9
+
+
+def test_early_stopping_is_ignored_by_lbfgs_as_mlpclassifier_does():
+    X, y = X_digits_binary[:60], y_digits_binary[:60]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no small-validation warning
+        clf = _quiet(MLPClassifier(solver="lbfgs", early_stopping=True, random_state=0), X, y)
+    assert clf.validation_scores_ is None and clf.n_iter_ > 10
+
+
+def test_a_validation_set_too_small_to_rank_iterations_is_named():
+    X, y = X_digits_binary[:100], y_digits_binary[:100]
+    with pytest.warns(UserWarning, match=r"holds out 10 rows .* early_stopping=False"):
+        _quiet(BackpropMLPClassifier(early_stopping=True, max_iter=5), X, y)
+
+
+def test_stochastic_solvers_refuse_a_cluster_with_the_way_out():
+    from sknn_digits._dask import DistributedObjective
+    from sknn_digits._training import Settings
+
+    with pytest.raises(ValueError, match="stochastic solvers .* partial_fit over the chunks"):
+        DistributedObjective.refuse(Settings(solver="adam"))

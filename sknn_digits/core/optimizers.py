@@ -31,7 +31,7 @@ All state is float64 numpy, as the parameters the solver holds.
 
 import numpy as np
 
-__all__ = ["Adam", "SGD"]
+__all__ = ["SGD", "Adam"]
 
 #: An adaptive learning rate stops the fit once it would fall below this.
 SMALLEST_LEARNING_RATE = 1e-6
