@@ -22,7 +22,7 @@ length) and only then builds the objects itself: scikit-learn's scalers, this
 package's transformer and network, a :class:`~sklearn.pipeline.Pipeline` of
 them.  Nothing a file holds decides which code runs.  What can be saved:
 
-- a :class:`~sknn_digits.BackpropMLPClassifier`;
+- a :class:`~sknn_digits.BackpropMLPClassifier` or :class:`~sknn_digits.MLPClassifier`;
 - a :class:`~sklearn.pipeline.Pipeline` of :class:`~sklearn.preprocessing.MinMaxScaler`,
   :class:`~sklearn.preprocessing.StandardScaler`,
   :class:`~sklearn.preprocessing.MaxAbsScaler`,
@@ -98,12 +98,15 @@ class StepKind(NamedTuple):
     load_class: object  #: returns the class this module builds (imported only when needed)
     arrays: tuple  #: fitted per-feature arrays (shape ``(n_features_in_,)``)
     optional: tuple = ()  #: those of ``arrays`` that may be null (a StandardScaler without mean)
+    network: bool = False  #: a network, the pipeline's last step
 
 
-def _network_class():
-    from .estimator import BackpropMLPClassifier
+def _network_class(name):
+    def load():
+        from . import estimator
 
-    return BackpropMLPClassifier
+        return getattr(estimator, name)
+    return load
 
 
 def _preprocessing(name):
@@ -122,7 +125,8 @@ def _digit_transformer():
 
 #: Every kind of step a model file may hold.
 STEP_KINDS = {kind.name: kind for kind in (
-    StepKind("network", _network_class, ()),
+    StepKind("network", _network_class("BackpropMLPClassifier"), (), network=True),
+    StepKind("mlp-classifier", _network_class("MLPClassifier"), (), network=True),
     StepKind("min-max-scaler", _preprocessing("MinMaxScaler"),
              ("min_", "scale_", "data_min_", "data_max_", "data_range_")),
     StepKind("standard-scaler", _preprocessing("StandardScaler"), ("mean_", "var_", "scale_"),
@@ -227,14 +231,14 @@ def describe(model):
     steps = (list(model.steps) if type(model) is Pipeline
              else [(None, model)])
     kinds = [_kind_of(step) for _, step in steps]
-    if (None in kinds or kinds[-1].name != "network" or len(steps) > _MAX_STEPS
-            or any(kind.name == "network" for kind in kinds[:-1])):
+    if (None in kinds or not kinds[-1].network or len(steps) > _MAX_STEPS
+            or any(kind.network for kind in kinds[:-1])):
         raise ValueError(_unsupported(model))
     for _, step in steps:
         check_is_fitted(step)
     arrays, described = {}, []
     for number, ((name, step), kind) in enumerate(zip(steps, kinds)):
-        fitted = (_network_values(step, number, arrays) if kind.name == "network"
+        fitted = (_network_values(step, number, arrays) if kind.network
                   else _step_values(step, kind, number, arrays))
         described.append({"name": name or "network", "kind": kind.name,
                           "params": {key: _to_json(value)
@@ -247,8 +251,9 @@ def describe(model):
 
 
 def _unsupported(model):
-    return (f"save_model writes a BackpropMLPClassifier, or a Pipeline of "
-            f"{', '.join(sorted(k for k in STEP_KINDS if k != 'network'))} steps ending in "
+    return (f"save_model writes a BackpropMLPClassifier or MLPClassifier, or a Pipeline of "
+            f"{', '.join(sorted(k for k, kind in STEP_KINDS.items() if not kind.network))} "
+            "steps ending in "
             f"one, or a search's best_estimator_ of those; a {type(model).__name__} is none "
             "of these, so it was not saved.  To save it anyway use skops.io.dump(model, path) "
             "and load it with skops.io.load(path, trusted=[...]) naming the types you have "
@@ -490,7 +495,7 @@ class _Reader:
             if step["kind"] not in STEP_KINDS:
                 _refuse(f"has a step of kind {_text(step['kind'], 'kind')[:80]!r}; a model file "
                         f"may hold {', '.join(sorted(STEP_KINDS))}; it was not loaded.")
-            if (step["kind"] == "network") != (number == len(steps) - 1):
+            if STEP_KINDS[step["kind"]].network != (number == len(steps) - 1):
                 _refuse("must end in its one network step; it was not loaded.")
             if not (isinstance(step["name"], str) and _STEP_NAME.match(step["name"])
                     and step["name"] not in names):
@@ -593,7 +598,7 @@ class _Reader:
         fitted = {name: self._value(value, arrays, f"{where}'s {name}")
                   for name, value in step["fitted"].items()}
         try:
-            attributes = (_network_attributes(estimator, fitted, where) if kind.name == "network"
+            attributes = (_network_attributes(estimator, fitted, where) if kind.network
                           else _step_attributes(kind, estimator, fitted, where))
         except (ValueError, TypeError) as error:  # a rule of the estimator's own, broken
             _refuse(f"gives {where} values it cannot take ({str(error)[:300]}); it was not "

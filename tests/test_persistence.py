@@ -91,6 +91,18 @@ def test_every_kind_of_target_round_trips(y_of, tmp_path):
     assert loaded.get_params() == original.get_params()
 
 
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_the_mlpclassifier_drop_in_round_trips_as_itself(solver, tmp_path):
+    from sknn_digits import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    original = MLPClassifier(solver=solver, max_iter=3, random_state=0).fit(X[:300] / 16,
+                                                                           y[:300])
+    loaded = load_model(save_model(original, tmp_path / "m.sknn"))
+    assert type(loaded) is MLPClassifier and loaded.get_params() == original.get_params()
+    _same_answers(loaded, original, X / 16)
+
+
 def test_a_data_frames_feature_names_round_trip(tmp_path):
     pd = pytest.importorskip("pandas")
     X, y = load_digits(return_X_y=True)
