@@ -367,7 +367,7 @@ def minimize_stochastic(problem, x0, settings, state, observers, max_epochs):
             rows = slice(start, start + batch) if order is None else order[start:start + batch]
             J, grad = network.loss_gradient(params, _rows(X, rows), _rows(Y, rows),
                                             _rows(weights, rows), alpha=problem.alpha)
-            params += rule.step(to_numpy(grad).astype(np.float64, copy=False))
+            rule.update(params, to_numpy(grad).astype(np.float64, copy=False))
             total += float(J) * min(batch, n_rows - start)
             n_batches += 1
         samples_seen += n_rows

@@ -68,6 +68,28 @@ def _logistic_output(z, Y, scale, buffers):
     return J, delta
 
 
+def _softmax_output(z, Y, scale):
+    """The softmax output's cost and error from one ``exp``: this kernel's repeat of
+    :func:`~sknn_digits.core.outputs.softmax_loss` and softmax's ``h`` (the generic path's
+    two), held equal to them by ``tests/test_core.py``.
+
+    With :math:`s = z - \\max_k z_k` and :math:`T = \\sum_k e^{s_k}`:
+    :math:`\\log \\mathrm{softmax}(z)_k = s_k - \\log T`, so the cost is
+    :math:`\\sum_k y_k \\log T - \\sum_k y_k s_k` and :math:`h = e^{s} / T`.
+    """
+    shifted = z - z.max(axis=1, keepdims=True)
+    h = np.exp(shifted)
+    total = h.sum(axis=1, keepdims=True)
+    shifted *= Y
+    losses = np.log(total[:, 0]) * Y.sum(axis=1) - shifted.sum(axis=1)
+    J = float(losses.sum()) if scale is None else float(np.vdot(scale, losses))
+    h /= total
+    h -= Y
+    if scale is not None:
+        h *= scale
+    return J, h
+
+
 def _generic_output(output, z, Y, scale):
     """Any other output (softmax): its own loss and ``h``, as the generic path computes them."""
     out = OUTPUTS[output]
@@ -106,6 +128,7 @@ class _Buffers:
         if logistic_output:  # (a softmax output makes its own)
             self.scratch, self.terms, self.delta = (np.empty_like(self.z) for _ in range(3))
         self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
+        self.penalty = np.empty(max(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), dtype)
         self.ones = np.ones(n_rows, dtype)
 
     @classmethod
@@ -135,30 +158,39 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
         scale = (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1)
     # exp(-z) overflowing to inf gives the sigmoid 1 / (1 + inf) = 0, its limit.
     with np.errstate(over="ignore"):
-        J = _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers)
+        J = _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers,
+                           1.0 / m if scale is None else None)
 
     # The penalty alpha/(2m) sum W^2 (biases free), and the 1/m of equal weights.
     squares = 0.0
-    factor = alpha if scale is None else alpha / m
+    if scale is None:  # equal weights: the gradient's 1/m went into the output error
+        J /= m
     for block, grad_block in zip(blocks, grad_blocks):
         W = block[1:]
         squares += float(np.vdot(W, W))
-        if alpha:
-            grad_block[1:] += factor * W
-    if scale is None:
-        grad *= 1.0 / m
-        J /= m
+        if alpha:  # + (alpha / m) W, through the first layer's transposed buffer
+            grad_block[1:] += np.multiply(W, alpha / m, out=buffers.penalty[:W.size].reshape(
+                W.shape))
     return J + alpha / (2 * m) * squares, grad
 
 
-def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers):
-    """The data term of ``J``; its gradient written into ``grad_blocks``."""
+def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers, unit=None):
+    """The data term of ``J``; its gradient written into ``grad_blocks``.
+
+    ``unit``, when given, multiplies the output error before it is passed
+    back (equal weights' ``1/m``: on the output's few columns rather than on
+    the whole gradient).
+    """
     z_out = _forward_transposed(network, blocks, X, buffers)
     # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
     if network.output == "logistic":
         J, delta = _logistic_output(z_out, Y, scale, buffers)
+    elif network.output == "softmax":
+        J, delta = _softmax_output(z_out, Y, scale)
     else:
         J, delta = _generic_output(network.output, z_out, Y, scale)
+    if unit is not None:
+        delta *= unit
     _backward_transposed(network, blocks, grad_blocks, X, delta, buffers)
     return J
 

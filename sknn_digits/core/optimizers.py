@@ -26,10 +26,15 @@ Adam (Kingma and Ba, 2014), at step :math:`k`:
     \\Delta = -\\eta \\frac{\\sqrt{1 - \\beta_2^k}}{1 - \\beta_1^k}
     \\frac{m}{\\sqrt{s} + \\epsilon}
 
-All state is float64 numpy, as the parameters the solver holds.
+All state is float64 numpy, as the parameters the solver holds; each rule
+updates the parameters in place (:meth:`SGD.update`, :meth:`Adam.update`)
+through buffers it keeps, and BLAS's ``axpy`` and ``scal`` where a sum with a
+scaled vector would take numpy two passes over it: the update runs once per
+minibatch over every parameter.
 """
 
 import numpy as np
+from scipy.linalg.blas import daxpy, dscal
 
 __all__ = ["SGD", "Adam"]
 
@@ -57,13 +62,21 @@ class SGD:
         self.velocity = np.zeros(n_params)
 
     def step(self, grad):
-        """The step for the gradient ``grad`` of one minibatch."""
-        velocity = self.velocity
-        velocity *= self.momentum
-        velocity -= self.learning_rate * grad
-        if self.nesterov:
-            return self.momentum * velocity - self.learning_rate * grad
-        return velocity.copy()
+        """The step for the gradient ``grad`` of one minibatch (a new array)."""
+        step = np.zeros_like(self.velocity)
+        self.update(step, grad)
+        return step
+
+    def update(self, params, grad):
+        """Add the step for the gradient ``grad`` of one minibatch to ``params``, in place."""
+        velocity, rate = self.velocity, self.learning_rate
+        dscal(self.momentum, velocity)
+        daxpy(grad, velocity, a=-rate)  # v = mu v - eta g
+        if self.nesterov:  # mu v - eta g
+            daxpy(grad, params, a=-rate)
+            daxpy(velocity, params, a=self.momentum)
+        else:
+            daxpy(velocity, params)
 
     def epoch_ended(self, samples_seen):
         """An epoch is over, ``samples_seen`` samples in all: ``"invscaling"`` lowers the rate."""
@@ -97,18 +110,27 @@ class Adam:
         self.n_steps = 0
         self.first_moment = np.zeros(n_params)
         self.second_moment = np.zeros(n_params)
+        self._buffer = np.empty(n_params)
 
     def step(self, grad):
-        """The step for the gradient ``grad`` of one minibatch."""
+        """The step for the gradient ``grad`` of one minibatch (a new array)."""
+        step = np.zeros_like(self.first_moment)
+        self.update(step, grad)
+        return step
+
+    def update(self, params, grad):
+        """Add the step for the gradient ``grad`` of one minibatch to ``params``, in place."""
         self.n_steps += 1
-        m, s = self.first_moment, self.second_moment
-        m *= self.beta_1
-        m += (1 - self.beta_1) * grad
-        s *= self.beta_2
-        s += (1 - self.beta_2) * (grad * grad)
+        m, s, buffer = self.first_moment, self.second_moment, self._buffer
+        dscal(self.beta_1, m)
+        daxpy(grad, m, a=1 - self.beta_1)
+        dscal(self.beta_2, s)
+        daxpy(np.multiply(grad, grad, out=buffer), s, a=1 - self.beta_2)
         rate = (self.learning_rate * np.sqrt(1 - self.beta_2**self.n_steps)
                 / (1 - self.beta_1**self.n_steps))
-        return -rate * m / (np.sqrt(s) + self.epsilon)
+        np.sqrt(s, out=buffer)
+        buffer += self.epsilon
+        daxpy(np.divide(m, buffer, out=buffer), params, a=-rate)
 
     def epoch_ended(self, samples_seen):
         """Adam's rate does not follow a schedule."""
