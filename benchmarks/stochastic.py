@@ -8,7 +8,7 @@ the time per epoch at one BLAS thread and at the default threads, the ratio,
 and the held-out accuracy of each, averaged over three seeds.  Run from the
 project's root::
 
-    python benchmarks/stochastic.py            # about ten minutes on 2 cores
+    python benchmarks/stochastic.py            # about two minutes on 2 cores
     python benchmarks/stochastic.py --quick
 
 ``--update-docs`` writes ``benchmarks/stochastic_results.md``, which the
@@ -61,8 +61,8 @@ def epochs_against_mlp(report, datasets, repeats, seeds):
                     for models in (ours, theirs)]
         ratio_1 = per_epoch["ours 1"] / per_epoch["mlp 1"]
         ratio = per_epoch["ours"] / per_epoch["mlp"]
-        described = ", ".join(f"{k}={v}" for k, v in params.items())
-        rows.append([name, f"{X_train.shape[0]}×{X.shape[1]}", f"{solver}, {described}",
+        described = ", ".join([solver, *(f"{k}={v}" for k, v in params.items())])
+        rows.append([name, f"{X_train.shape[0]}×{X.shape[1]}", described,
                      epochs, f"{per_epoch['ours 1']:.1f}", f"{per_epoch['mlp 1']:.1f}",
                      f"**{ratio_1:.2f}** (worst run {worst:.2f})", f"{per_epoch['ours']:.1f}",
                      f"{per_epoch['mlp']:.1f}", f"**{ratio:.2f}**",

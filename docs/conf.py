@@ -39,6 +39,7 @@ checked_figures = {
     "index": "../benchmarks/results.md",
     "performance": "../benchmarks/results.md",
     "cluster": "../benchmarks/cluster_results.md",
+    "migration": "../benchmarks/stochastic_results.md",
 }
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}

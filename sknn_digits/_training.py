@@ -481,7 +481,7 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
             minibatches = Minibatches(settings.update_rule(problem.network.n_params),
                                       check_random_state(settings.random_state), samples_seen)
         return _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches,
-                                 1 if incremental else settings.max_iter)
+                                 incremental)
     objective = objective_class(problem)
     try:
         with objective.threads(settings.n_threads):
@@ -500,14 +500,17 @@ def train(problem, x0, settings, objective_class=Objective, *, warm=False,
                None if stopper is None else stopper.best_score)
 
 
-def _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches, max_epochs):
-    """:func:`train` for the stochastic solvers: epochs under one BLAS setting."""
+def _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatches, incremental):
+    """:func:`train` for the stochastic solvers: epochs under one BLAS setting; one epoch and
+    no limit to warn of for ``incremental`` (``partial_fit``)."""
     if not warm and problem.network.saturation(x0, problem.X) > 0.9:
         warn(SATURATED)
     batch = settings.batch_rows(problem.X.shape[0])
     with blas_threads(evaluation_threads(settings.n_threads, problem.network.layer_sizes, batch)):
         result, minibatches = minimize_stochastic(problem, x0, settings, minibatches, watching,
-                                                  max_epochs)
+                                                  1 if incremental else settings.max_iter)
+    if incremental:
+        result = result._replace(limit="", message="one epoch (partial_fit)")
     params = result.params
     if stopper is not None and stopper.best_params is not None:  # MLPClassifier's: the best
         params = stopper.best_params

@@ -154,3 +154,26 @@ def test_fit_callbacks_score_each_iteration_on_the_device(data, torch):
         final = fitted.score(Xt, yt)
     iterations = [row for row in monitor.get_logs().data if row["task_name"] == "iteration"]
     assert len(iterations) == 6 and iterations[-1]["accuracy"] == pytest.approx(final)
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_stochastic_solvers_fit_in_another_namespace_as_on_numpy(data, solver, dtype):
+    """Minibatches of an array-API array go through the network's generic path, rows taken
+    with the namespace's own ``take``; the fit follows the numpy one."""
+    xp = pytest.importorskip("array_api_strict")
+    from sknn_digits import MLPClassifier
+
+    X, y = data
+    params = {"solver": solver, "hidden_layer_sizes": 12, "max_iter": 5, "random_state": 0,
+              "learning_rate_init": 0.01}
+    on_numpy = MLPClassifier(**params).fit(X.astype(dtype), y)
+    with sklearn.config_context(array_api_dispatch=True):
+        X_xp = xp.asarray(X, dtype=getattr(xp, dtype))
+        on_xp = MLPClassifier(**params).fit(X_xp, xp.asarray(y))
+        proba = on_xp.predict_proba(X_xp)
+        assert type(proba).__module__.startswith("array_api_strict")
+        on_xp.partial_fit(X_xp, xp.asarray(y))
+    tolerance = 1e-9 if dtype == "float64" else 1e-3
+    np.testing.assert_allclose(np.asarray(proba), on_numpy.predict_proba(X.astype(dtype)),
+                               atol=tolerance)

@@ -28,6 +28,19 @@ def test_each_figure_of_the_readmes_speed_table_is_in_the_results_file(cell):
     assert not missing, f"{missing} in {cell!r} are not in benchmarks/results.md"
 
 
+def test_each_speed_figure_of_the_readmes_migration_section_is_in_its_results_file():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Coming from MLPClassifier"):]
+    start = section.index("An epoch of adam")
+    prose = section[start:section.index("\n## ", start)]
+    known = _checked_figures().known_figures(
+        (ROOT / "benchmarks" / "stochastic_results.md").read_text())
+    figures = _numbers(prose)
+    assert len(figures) >= 8
+    missing = [n for n in figures if n not in known]
+    assert not missing, f"{missing} are not in benchmarks/stochastic_results.md"
+
+
 def _checked_figures():
     """docs/_ext/checked_figures.py, the docs build's check, imported from its file."""
     import importlib.util
@@ -53,7 +66,8 @@ def test_the_docs_check_finds_figures_in_prose_and_not_elsewhere():
 
 @pytest.mark.parametrize("page, results", [("index.rst", "results.md"),
                                            ("performance.rst", "results.md"),
-                                           ("cluster.rst", "cluster_results.md")])
+                                           ("cluster.rst", "cluster_results.md"),
+                                           ("migration.rst", "stochastic_results.md")])
 def test_each_figure_a_page_quotes_is_one_of_its_results(page, results):
     check = _checked_figures()
     stray = check.stray_figures((ROOT / "docs" / page).read_text(),

@@ -386,8 +386,10 @@ def test_partial_fit_is_fit_one_epoch_at_a_time(X, y):
               "learning_rate_init": 0.2, "n_iter_no_change": np.inf}
     fitted = _quiet(MLPClassifier(**params), X, y)
     mlp = MLPClassifier(**params)
-    for _ in range(100):
-        mlp.partial_fit(X, y, classes=np.unique(y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # partial_fit warns of no limit, as MLPClassifier's
+        for _ in range(100):
+            mlp.partial_fit(X, y, classes=np.unique(y))
     np.testing.assert_array_equal(mlp.predict(X), fitted.predict(X))
     for ours, theirs in zip(mlp.coefs_, fitted.coefs_):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
@@ -550,3 +552,43 @@ def test_stochastic_solvers_refuse_a_cluster_with_the_way_out():
 
     with pytest.raises(ValueError, match="stochastic solvers .* partial_fit over the chunks"):
         DistributedObjective.refuse(Settings(solver="adam"))
+
+
+def _streamed(X, y, chunks, passes, classes):
+    model = MLPClassifier(random_state=0)
+    for _ in range(passes):
+        for X_chunk, y_chunk in chunks():
+            model.partial_fit(X_chunk, y_chunk, classes=classes)
+    return model
+
+
+def test_partial_fit_over_a_memory_mapped_file_is_as_good_as_a_fit_in_memory(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = X[:1300] / 16, X[1300:] / 16, y[:1300], y[1300:]
+    np.save(tmp_path / "X.npy", X_train)
+    X_disk = np.load(tmp_path / "X.npy", mmap_mode="r")
+
+    def chunks():
+        for start in range(0, len(y_train), 250):
+            yield np.asarray(X_disk[start:start + 250]), y_train[start:start + 250]
+
+    streamed = _streamed(X_disk, y_train, chunks, 20, np.unique(y))
+    in_memory = _quiet(MLPClassifier(random_state=0, max_iter=20), X_train, y_train)
+    assert streamed.score(X_test, y_test) >= in_memory.score(X_test, y_test) - 0.02
+    assert streamed.n_iter_ == 20 * 6 and streamed.t_ == 20 * 1300
+
+
+def test_partial_fit_over_a_dask_arrays_blocks():
+    da = pytest.importorskip("dask.array")
+    X, y = load_digits(return_X_y=True)
+    X_dask = da.from_array(X[:1300] / 16, chunks=(250, 64))
+    y_dask = da.from_array(y[:1300], chunks=250)
+
+    def chunks():
+        for X_block, y_block in zip(X_dask.blocks, y_dask.blocks):
+            yield X_block.compute(), y_block.compute()
+
+    streamed = _streamed(X_dask, y_dask, chunks, 20, np.unique(y))
+    in_memory = _quiet(MLPClassifier(random_state=0, max_iter=20), X[:1300] / 16, y[:1300])
+    assert streamed.score(X[1300:] / 16, y[1300:]) >= in_memory.score(X[1300:] / 16,
+                                                                       y[1300:]) - 0.02
