@@ -68,7 +68,8 @@ autodoc_default_options = {
     "inherited-members": False,
     # scikit-learn generates these on every estimator; its own docs describe them.
     "exclude-members": "set_fit_request,set_score_request,set_transform_request,"
-                       "set_predict_request,set_predict_proba_request,set_output",
+                       "set_predict_request,set_predict_proba_request,set_partial_fit_request,"
+                       "set_output",
 }
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

@@ -40,6 +40,9 @@ def check_readable(path, what="file", folder=False):
     if not folder and path.is_dir():
         raise IsADirectoryError(f"'{path}' is a directory, not a {what}.")
     if not (path.is_dir() if folder else path.is_file()):
+        if path.exists():  # a FIFO, a device, a socket: reading could block or never end
+            raise ValueError(f"'{path}' is not a regular file (a pipe, a device or a socket), "
+                             f"so it is not read as a {what}; give a file.")
         raise FileNotFoundError(f"No such {what}: '{path}'.")
     return path
 

@@ -118,10 +118,10 @@ def _add_label_column(parser):
              "the column the header names label, y, target or class, else the last)")
 
 
-def _add_scheduler(parser):
+def _add_scheduler(parser, work="train"):
     parser.add_argument(
         "--scheduler", metavar="ADDRESS",
-        help="train on a Dask cluster: its scheduler's address (tcp://host:8786), or "
+        help=f"{work} on a Dask cluster: its scheduler's address (tcp://host:8786), or "
              "'local' for a cluster of this machine's cores; a folder of chunks needs one")
 
 
@@ -148,9 +148,13 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
+    parser.commands = {}  # each command's parser, so that its own mistakes name its --help
+
     def command(name, summary):
-        return commands.add_parser(name, help=summary, description=summary + ".",
-                                   formatter_class=_Help)
+        parser.commands[name] = commands.add_parser(name, help=summary,
+                                                    description=summary + ".",
+                                                    formatter_class=_Help)
+        return parser.commands[name]
 
     train = command("train", "train a network, report held-out accuracy")
     _add_data(train)
@@ -172,7 +176,7 @@ def build_parser():
                           help="score the part `train` held out with the same --test-size "
                                "and --random-state (0 scores every sample)")
     evaluate.add_argument("--random-state", type=int, default=0, help="seed of the split")
-    _add_scheduler(evaluate)
+    _add_scheduler(evaluate, "score")
 
     grid = command("grid-search", "cross-validated search over lambda and the hidden sizes")
     _add_data(grid)
@@ -196,7 +200,7 @@ def build_parser():
     grid.add_argument("--out", type=Path,
                       help="train the best setting on every sample and save it here (.sknn)")
     grid.add_argument("--force", action="store_true", help="overwrite --out if it exists")
-    _add_scheduler(grid)
+    _add_scheduler(grid, "search")
 
     gradient = command("gradient-check", "backpropagation against numerical gradients on "
                                          "the course's debug network (3-5-3, 5 samples); "
@@ -323,7 +327,11 @@ def _terminate_cleanly():
 
 def main(argv=None):
     """Run ``sknn-digits``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # named by the command they were given to, which lists its own options
+        parser.commands.get(args.command, parser).error(
+            f"unrecognized arguments: {' '.join(unknown)}")
     try:
         from sklearn.exceptions import ConvergenceWarning
 

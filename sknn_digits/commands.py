@@ -369,6 +369,10 @@ def _picture_input(model, known, args):
         raise ValueError(f"'{args.model}' cannot read pictures: {error}") from None
 
 
+#: Files of rows that ``predict`` takes with ``--data``, never as pictures.
+TABLE_SUFFIXES = (".csv", ".npz", ".npy", ".mat")
+
+
 def run_predict(args):
     if bool(args.images) == (args.data is not None):
         raise ValueError("give pictures to read (predict IMAGE ...) or a file of rows "
@@ -389,6 +393,9 @@ def run_predict(args):
     results, failed = [], 0
     for path in args.images:  # each picture on its own: one bad file spoils no other
         try:
+            if Path(path).suffix.lower() in TABLE_SUFFIXES:
+                raise ValueError(f"'{path}' is a file of rows, not a picture: label its rows "
+                                 "with predict --data.")
             proba = model.predict_proba(pictures.rows(transformer.transform([str(path)])))[0]
         except USER_ERRORS as error:
             failed += 1

@@ -1,9 +1,13 @@
 """Reading pictures: image files and encoded bytes decoded safely, brought to grey levels and ink.
 
-Pillow decodes only the formats named, and a picture larger than
-:data:`MAX_IMAGE_PIXELS` is refused from its header, before any pixel is
-decoded.  ``_ink`` turns grey levels into ink (0 paper, 1 full ink),
-deciding the polarity from the picture's border.
+Pillow decodes only :data:`IMAGE_FORMATS`, the formats a digit's picture
+comes in, whatever a file's first bytes claim: none of them starts a process
+(Pillow's EPS decoder runs Ghostscript) or decodes another program's format.
+A picture larger than :data:`MAX_IMAGE_PIXELS` is refused from its header,
+before any pixel is decoded, and any failure of a decoder, whatever Pillow
+raises, becomes one ValueError naming the picture.  ``_ink`` turns grey
+levels into ink (0 paper, 1 full ink), deciding the polarity from the
+picture's border.
 """
 
 import warnings
@@ -16,6 +20,11 @@ from ._files import check_readable
 #: phone camera's photo; a digit needs far fewer.  Larger ones are refused
 #: from their header, before any pixel is decoded.
 MAX_IMAGE_PIXELS = 16_000_000
+
+#: The formats every reader of pictures decodes (Pillow's names): what photos,
+#: scans, paint programs and browsers write.  The command line, the drawing
+#: server and :func:`read_image` all read this one list.
+IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF", "PPM")
 
 
 def read_image(path):
@@ -46,12 +55,13 @@ def read_image(path):
     return _decode(path, f"'{path}'")
 
 
-def decode_image(data, name="the image", formats=None, max_pixels=MAX_IMAGE_PIXELS):
+def decode_image(data, name="the image", formats=IMAGE_FORMATS, max_pixels=MAX_IMAGE_PIXELS):
     """Pixels of an encoded image (the bytes of a PNG, JPEG, ... file).
 
     The same as :func:`read_image` for bytes received rather than read from a
     file; ``name`` says in error messages which image was wrong.  ``formats``
-    (Pillow's names, e.g. ``("PNG", "JPEG")``) limits the decoders tried;
+    (Pillow's names, e.g. ``("PNG", "JPEG")``; at most :data:`IMAGE_FORMATS`)
+    limits the decoders tried further;
     ``max_pixels`` is checked from the header, before decoding.
 
     Examples
@@ -69,13 +79,17 @@ def decode_image(data, name="the image", formats=None, max_pixels=MAX_IMAGE_PIXE
     return _decode(io.BytesIO(data), name, formats, max_pixels)
 
 
-def _decode(source, name, formats=None, max_pixels=MAX_IMAGE_PIXELS):
+def _decode(source, name, formats=IMAGE_FORMATS, max_pixels=MAX_IMAGE_PIXELS):
     try:
         from PIL import Image, ImageOps, UnidentifiedImageError
     except ImportError:
         raise ImportError(
             'Reading image files needs Pillow: pip install "sknn_digits[image]"'
         ) from None
+    formats = [f for f in formats if f in IMAGE_FORMATS]
+    if not formats:
+        raise ValueError(f"no picture format to read {name} with: the formats are "
+                         f"{', '.join(IMAGE_FORMATS)}.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -95,8 +109,18 @@ def _decode(source, name, formats=None, max_pixels=MAX_IMAGE_PIXELS):
     except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
         raise ValueError(f"{name} has more than the {max_pixels / 1e6:.3g} megapixels a "
                          f"digit's picture may have ({error}).") from None
-    except (UnidentifiedImageError, OSError) as error:
-        raise ValueError(f"{name} is not an image file that can be read ({error}).") from None
+    except UnidentifiedImageError:
+        raise ValueError(f"{name} is not an image file that can be read: a picture in one "
+                         f"of {', '.join(IMAGE_FORMATS)}.") from None
+    except MemoryError:
+        raise
+    except ValueError as error:
+        if str(error).startswith(name):  # the size refusal above
+            raise
+        raise ValueError(f"{name} is damaged and could not be decoded ({error}).") from None
+    except Exception as error:  # a decoder's own error: SyntaxError, struct.error, ...
+        raise ValueError(f"{name} is damaged and could not be decoded "
+                         f"({type(error).__name__}: {error}).") from None
 
 
 def _to_gray(image, name):

@@ -150,10 +150,14 @@ def _read_csv_table(path):
     blocks into one preallocated table.
 
     Memory: the table (8 bytes a value) plus one block of text; the file's
-    size bounds the table (every value takes at least two characters), and
-    that bound is checked against the memory available first.
+    size bounds the table (every value takes at least two characters, its
+    digit and a comma or a newline), and that bound is checked against the
+    memory available first.  Blank lines hold no row; a table whose rows
+    times its first row's width could not fit in the file is refused before
+    it is allocated, and so is a file that grows while it is read.
     """
-    check_memory(4 * path.stat().st_size + 8, f"Reading '{path}'")
+    size = path.stat().st_size
+    check_memory(4 * size + 8, f"Reading '{path}'")
     names, n_lines = _csv_shape(path)
     with open(path, encoding="utf-8-sig") as handle:
         if names is not None:
@@ -167,10 +171,19 @@ def _read_csv_table(path):
                 raise ValueError(f"'{path}' is not a numeric CSV table ({error}).") from None
             if table is None:
                 first = values.shape[1]
+                if n_lines * first > size // 2 + 1:  # more values than the file has room for
+                    raise ValueError(
+                        f"'{path}': its first row has {first} columns, and {n_lines} rows of "
+                        f"that width cannot fit in its {format_bytes(size)}: the rows have "
+                        "different widths; every row needs the same number of columns.")
                 table = np.empty((n_lines, first))
             elif values.shape[1] != first:
                 raise ValueError(f"'{path}': rows have {first} and {values.shape[1]} "
                                  "columns; every row needs the same number.")
+            if row + len(values) > n_lines:
+                raise ValueError(f"'{path}' changed while it was read (it held {n_lines} rows "
+                                 "when they were counted, and more now): read a file that "
+                                 "is not being written.")
             table[row:row + len(values)] = values
             row += len(values)
     if table is None:
@@ -199,7 +212,8 @@ def _split_labels(path, table, names, column):
 
 
 def _csv_shape(path, count_lines=True):
-    """The header's names (None without a header) and how many lines follow it."""
+    """The header's names (None without a header) and how many lines with values follow it
+    (blank lines are not rows)."""
     try:
         with open(path, encoding="utf-8-sig") as handle:
             first = handle.readline(1 << 20)
@@ -216,13 +230,15 @@ def _csv_shape(path, count_lines=True):
         names = [name.strip().strip('"').strip("'") for name in first.strip().split(",")]
     if not count_lines:
         return names, None
-    n_lines = 0
+    n_lines, pending = 0, False  # pending: the line being read holds a value
     with open(path, "rb") as handle:
-        last = b"\n"
         for chunk in iter(lambda: handle.read(1 << 20), b""):
-            n_lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    n_lines += last != b"\n"  # a last line without its newline
+            *ended, rest = chunk.split(b"\n")
+            for line in ended:
+                n_lines += pending or bool(line.strip())
+                pending = False
+            pending = pending or bool(rest.strip())
+    n_lines += pending  # a last line without its newline
     return names, max(n_lines - (names is not None), 0)
 
 
@@ -268,13 +284,22 @@ def csv_names_its_labels(path):
 
 #: The rule that picks a CSV file's label column, as the help and the messages state it.
 LABEL_RULE = ("the column --label-column names, else the one the header names label, y, "
-              "target or class, else the last")
+              "target or class (a header naming none of these has no label column), else, "
+              "in a file without a header, the last")
 
 
 def _label_column(path, names, n_columns, chosen):
     """The index of the label column: ``chosen``, a header name, or the last column."""
     if chosen is None:
         named = _named_label(path, names)
+        if named is None and names is not None:  # the header says which columns there are
+            shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
+            raise ValueError(
+                f"'{path}' has a header naming its {len(names)} columns ({shown}), and none "
+                f"is a label column ({', '.join(LABEL_NAMES)}): it has no label column to "
+                "learn or score from. A file of rows to label (Kaggle's test.csv) goes to "
+                "predict --data; if a column does hold the labels, name it with "
+                "--label-column (label_column=).")
         return n_columns - 1 if named is None else named
     if isinstance(chosen, str) and not chosen.lstrip("-").isdigit():
         if names is None or chosen not in names:

@@ -62,6 +62,7 @@ from importlib import resources
 
 import numpy as np
 
+from .images import IMAGE_FORMATS
 from .preprocessing import decode_image
 from .reading import DigitReader
 
@@ -80,9 +81,6 @@ MAX_PIXELS_SIDE = 512
 #: decoded: 2048 x 2048, far more than a drawing needs.  Decoding one takes
 #: some 100 MB; a 1 MiB PNG could otherwise declare 16 megapixels and cost 1 GB.
 MAX_DRAWING_PIXELS = 2048 * 2048
-
-#: The picture formats decoded; Pillow's other readers (EPS runs Ghostscript) are never tried.
-IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
 
 #: Drawings read at once (one per core), and how many more may wait their turn;
 #: beyond that a drawing is answered 503 with ``Retry-After``.
@@ -162,8 +160,8 @@ def _decode_image_field(text):
         if "megapixels" in str(error):
             raise RequestError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, str(error)) from None
         raise RequestError(HTTPStatus.UNPROCESSABLE_ENTITY,
-                           '"image" is not an image file that can be read: a PNG, JPEG, GIF, '
-                           "BMP or WebP picture.") from None
+                           f'"image" is not an image file that can be read: a picture in '
+                           f"one of {', '.join(IMAGE_FORMATS)}.") from None
 
 
 def _pixels_field(rows):

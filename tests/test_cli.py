@@ -499,9 +499,10 @@ def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch):
     """train.csv -> model -> submission.csv, from the command line in a fresh folder."""
     monkeypatch.chdir(tmp_path)
     truth = write_kaggle_files(tmp_path)
-    status, out, err = run(capsys, "train", "--data", "train.csv", "--out", "model.sknn",
-                           "--quiet")
+    status, out, err = run(capsys, "train", "--data", "train.csv", "--test-size", "0",
+                           "--out", "model.sknn", "--quiet")
     assert status == 0, err
+    assert "Training on 1400 samples" in out and "Test accuracy" not in out  # every row
     status, out, err = run(capsys, "predict", "--data", "test.csv", "--model", "model.sknn",
                            "--out", "submission.csv")
     assert status == 0, err
@@ -592,3 +593,66 @@ def test_train_out_on_a_full_disk_fails_before_training(capsys, tmp_path, monkey
     status, out, err = run(capsys, "train", "--quiet", "--out", str(tmp_path / "m.sknn"))
     assert status == 1 and "free" in err and "m.sknn" in err
     assert "Training on" not in out and not (tmp_path / "m.sknn").exists()
+
+
+# ---------------------------------------------------------------- a stranger's files, small points
+
+
+def test_one_broken_picture_spoils_no_other(capsys, tmp_path):
+    pytest.importorskip("PIL")
+    model = tmp_path / "model.sknn"
+    assert run(capsys, "train", "--max-iter", "40", "--hidden", "20", "--out", str(model),
+               "--quiet")[0] == 0
+    good = DRAWN / "3.png"
+    from PIL import Image
+
+    broken = tmp_path / "broken.png"
+    Image.fromarray(np.full((40, 30), 200, dtype=np.uint8)).save(broken, compress_level=0)
+    data = bytearray(broken.read_bytes())
+    data[35] = 0  # the pixel chunk's length: Pillow's decoder raises SyntaxError
+    broken.write_bytes(bytes(data))
+    eps = tmp_path / "digit.png"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\n")
+    table = tmp_path / "test.csv"
+    table.write_text("pixel0,pixel1\n0,1\n")
+    status, out, err = run(capsys, "predict", str(good), str(broken), str(eps), str(table),
+                           str(DRAWN / "4.png"), "--model", str(model), "--json")
+    results = json.loads(out)
+    assert status == 1 and "Traceback" not in err
+    assert [("prediction" in r) for r in results] == [True, False, False, False, True]
+    assert "not an image file that can be read" in results[2]["error"]
+    assert "predict --data" in results[3]["error"]
+
+
+def test_a_wrong_flag_points_to_its_commands_help(capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["predict", "--modle", "m.sknn"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "--modle" in err and "sknn-digits predict --help" in err
+
+
+def test_each_commands_scheduler_help_names_its_work(capsys):
+    for command, work in (("evaluate", "score on a Dask cluster"), ("train", "train on a Dask"),
+                          ("grid-search", "search on a Dask")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert work in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_model_file_named_for_another_format(capsys, tmp_path):
+    status, _, err = run(capsys, "train", "--max-iter", "5", "--quiet", "--out",
+                         str(tmp_path / "model.pkl"))
+    assert status == 1 and "named like a pickle" in err and "model.sknn" in err
+    assert list(tmp_path.iterdir()) == []
+    onnx = tmp_path / "model.onnx"
+    onnx.write_bytes(b"\x08\x07\x12\x07skl2onnx")
+    status, _, err = run(capsys, "evaluate", "--model", str(onnx))
+    assert status == 1 and "ONNX model, for onnxruntime" in err
+
+
+def test_training_on_a_file_without_labels_names_the_rule(capsys, tmp_path):
+    write_kaggle_files(tmp_path)
+    status, out, err = run(capsys, "train", "--data", str(tmp_path / "test.csv"), "--quiet")
+    assert status == 1 and "Training on" not in out
+    assert "none is a label column" in err and "--label-column" in err

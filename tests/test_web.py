@@ -381,7 +381,7 @@ def test_hostile_json_gets_a_json_400(server, body):
 def test_only_the_usual_picture_formats_are_decoded(server):
     eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
     status, answer = _predict(server, {"image": base64.b64encode(eps).decode()})
-    assert status == 422 and "PNG, JPEG, GIF, BMP or WebP" in answer["error"]
+    assert status == 422 and "PNG, JPEG, GIF, BMP, WEBP" in answer["error"]
     assert "BytesIO" not in answer["error"]
     for kind in ("JPEG", "GIF", "BMP", "WEBP"):
         encoded = io.BytesIO()
@@ -568,3 +568,17 @@ def test_the_connection_cap_stays_within_the_files_the_process_may_open(monkeypa
     assert web.connection_limit() == 1024 - 64
     monkeypatch.setattr(resource, "getrlimit", lambda which: (10**6, 10**6))
     assert web.connection_limit() == web.MAX_CONNECTIONS >= 1024
+
+
+def test_a_png_whose_decoder_fails_gets_the_pictures_422(server):
+    """Pillow's PNG reader raises SyntaxError for a broken chunk: the picture's 422, not a 500."""
+    from PIL import Image
+
+    encoded = io.BytesIO()
+    Image.fromarray(np.full((40, 30), 200, dtype=np.uint8)).save(encoded, format="PNG",
+                                                                  compress_level=0)
+    broken = bytearray(encoded.getvalue())
+    broken[35] = 0  # the pixel chunk's length: the next chunk is read from the wrong place
+    status, answer = _predict(server, {"image": base64.b64encode(bytes(broken)).decode()})
+    assert status == 422 and "not an image file" in answer["error"]
+    assert _request(server, "GET", "/api/model")[0] == 200  # still serving
