@@ -296,7 +296,8 @@ def _label_column(path, names, n_columns, chosen):
             shown = ", ".join(names[:3]) + (", ..." if len(names) > 3 else "")
             raise ValueError(
                 f"'{path}' has a header naming its {len(names)} columns ({shown}), and none "
-                f"is a label column ({', '.join(LABEL_NAMES)}): it has no label column to "
+                f"is a label column ({', '.join(LABEL_NAMES[:-1])} or {LABEL_NAMES[-1]}): it "
+                "has no label column to "
                 "learn or score from. A file of rows to label (Kaggle's test.csv) goes to "
                 "predict --data; if a column does hold the labels, name it with "
                 "--label-column (label_column=).")
