@@ -181,7 +181,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         training data's dtype (float32 or float64).
     thetas_ : list of ndarray
         The same weights in the course's layout, ``(n_out, 1 + n_in)``, bias
-        column first; ``coefs_``, ``intercepts_`` and ``thetas_`` share memory.
+        column first: made from ``coefs_`` and ``intercepts_`` when asked for
+        (the model keeps its weights in one layout).
     n_layers_, n_outputs_ : int
         Number of layers (input and output included), of output units.
     out_activation_ : str
@@ -412,8 +413,15 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _weights(params, layer_sizes):
         """The fitted weight attributes of a parameter vector; they share its memory."""
         coefs, intercepts = Network(layer_sizes).unpack(params)
-        return {"thetas_": roll(params, layer_sizes), "coefs_": coefs, "intercepts_": intercepts,
-                    "n_layers_": len(layer_sizes), "n_outputs_": layer_sizes[-1]}
+        return {"coefs_": coefs, "intercepts_": intercepts, "n_layers_": len(layer_sizes),
+                "n_outputs_": layer_sizes[-1]}
+
+    @property
+    def thetas_(self):
+        """The weights in the course's layout: ``Theta_l`` of shape ``(n_out, 1 + n_in)``,
+        bias column first, made from ``coefs_`` and ``intercepts_``."""
+        network = self.network_
+        return roll(network.pack(self.coefs_, self.intercepts_), network.layer_sizes)
 
     def _hidden_sizes(self):
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=object))
@@ -439,7 +447,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
             if previous != layer_sizes:
                 raise ValueError("warm_start needs the same layer sizes as the previous fit: "
                                  f"{previous} before, {layer_sizes} now.")
-            return unroll(*self.thetas_).astype(np.float64)
+            return to_numpy(self.network_.pack(self.coefs_, self.intercepts_)).astype(
+                np.float64)
         return initial_params(layer_sizes, self.init_epsilon, self.random_state)
 
     @classmethod
