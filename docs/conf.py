@@ -56,11 +56,23 @@ html_title = "sknn_digits"
 html_theme_options = {
     "logo": {"text": "sknn_digits"},
     "navbar_align": "left",
+    # At 1280 px: three page links, the rest under "More", the search on the same row.
+    "header_links_before_dropdown": 3,
+    # The pages of wide tables take the whole width: no "On this page" column.
+    "secondary_sidebar_items": {"**": ["page-toc", "sourcelink"],
+                                "performance": [], "migration": []},
     "show_toc_level": 2,
     "navigation_with_keys": False,
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
+
+# Only the API pages have a section to navigate: the other pages' left column stays empty.
+html_sidebars = {page: [] for page in (
+    "index", "user_guide", "migration", "course_workflow", "drawing", "cli", "persistence",
+    "performance", "cluster", "gpu", "robustness", "architecture")}
+# "On this page" names a method by its own name, not by its class's too.
+toc_object_entries_show_parents = "hide"
 
 autosummary_generate = True
 autodoc_default_options = {

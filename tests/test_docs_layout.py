@@ -26,7 +26,8 @@ BROKEN_WORDS = """(selector) => {
     const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
     let node;
     while ((node = walker.nextNode())) {
-      const words = /[^\\s\\u200b]+/g;
+      // A line may break after a space, a hyphen, a dot or a slash, never inside a name.
+      const words = /[^\\s\\u200b.\\/\\-]+/g;
       let match;
       while ((match = words.exec(node.data))) {
         const range = document.createRange();

@@ -187,8 +187,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 def _browser_or_skip():
     playwright = pytest.importorskip("playwright.sync_api", reason="needs the test extra")
     if not os.path.exists(CHROMIUM):
-        reason = ("no Chromium at /usr/bin/chromium: apt-get install chromium "
-                  "(.ci/run installs it)")
+        reason = ("needs Chromium at /usr/bin/chromium (apt-get install chromium) to drive "
+                  "the page in a browser")
         if os.environ.get("SKNN_DIGITS_REQUIRE_BROWSER"):
             pytest.fail(reason)
         pytest.skip(reason)
