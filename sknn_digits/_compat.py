@@ -23,6 +23,8 @@ from sklearn.utils._param_validation import Interval, Options
 from sklearn.utils._param_validation import StrOptions as _StrOptions
 from sklearn.utils.validation import _check_sample_weight
 
+from .core.arrays import use_array_api
+
 
 class StrOptions(_StrOptions):
     """scikit-learn's ``StrOptions``, naming its options in sorted order in errors.
@@ -105,3 +107,8 @@ __all__ = [
     "link_to_documentation",
     "validate_params",
 ]
+
+
+# The core evaluates arrays of other namespaces with scikit-learn's helpers, those
+# its array_api_dispatch validated them with; the core itself imports no scikit-learn.
+use_array_api(array_namespace, device, _convert_to_numpy)

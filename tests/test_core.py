@@ -449,3 +449,19 @@ def test_the_numpy_kernel_equals_the_generic_path(activation, output, case):
     assert fast[0] == pytest.approx(generic[0], rel=tolerance)
     np.testing.assert_allclose(fast[1], generic[1], rtol=tolerance,
                                atol=tolerance * np.abs(generic[1]).max())
+
+
+def test_the_core_imports_nothing_of_scikit_learn():
+    """Numerics at the bottom: the core evaluates the network without scikit-learn, which the
+    package plugs in only for arrays of other namespaces (sknn_digits._compat)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nimport numpy as np\nfrom sknn_digits.core import Network\n"
+            "net = Network((3, 4, 2), 'relu', 'softmax')\n"
+            "Y = np.eye(2)[[0, 1, 0, 1, 0]]\n"
+            "net.loss_gradient(np.zeros(net.n_params), np.ones((5, 3)), Y)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "[]"

@@ -33,9 +33,7 @@ def namespace(*arrays):
         others = [a] if others is None else [*others, a]
     if others is None:
         return np
-    from .._compat import array_namespace
-
-    return array_namespace(*others)
+    return _array_api("namespace")(*others)
 
 
 _NUMPY_LIKE = (np.ndarray, np.generic, list, tuple, float, int)
@@ -47,16 +45,41 @@ def to_numpy(array):
         return array
     if namespace(array) is np:  # lists and scalars: numpy's own conversion
         return np.asarray(array)
-    from .._compat import _convert_to_numpy
-
-    return _convert_to_numpy(array, namespace(array))
+    return _array_api("to_numpy")(array, namespace(array))
 
 
 def device_of(array):
     """The device ``array`` lives on (``"cpu"`` for numpy)."""
-    from .._compat import device
+    if namespace(array) is np:
+        return "cpu"
+    return _array_api("device")(array)
 
-    return device(array)
+
+#: The helpers for arrays of other namespaces: ``namespace(*arrays)``,
+#: ``device(array)`` and ``to_numpy(array, xp)``.  The package plugs in
+#: scikit-learn's (:func:`use_array_api`, called by ``sknn_digits._compat``),
+#: the ones its ``array_api_dispatch`` validates inputs with, so that the core
+#: itself imports nothing of scikit-learn.
+_ARRAY_API = {}
+
+
+def use_array_api(namespace_of, device, to_numpy):
+    """Evaluate arrays of other namespaces with these helpers (see :data:`_ARRAY_API`)."""
+    _ARRAY_API.update(namespace=namespace_of, device=device, to_numpy=to_numpy)
+
+
+def _array_api(name):
+    """One of the array-API helpers: those plugged in, else the array-api-compat package's."""
+    if name not in _ARRAY_API:
+        try:
+            import array_api_compat
+        except ImportError:
+            raise ImportError("Arrays of another namespace than numpy are evaluated through "
+                              "sknn_digits' estimators (scikit-learn's array_api_dispatch) "
+                              "or with the array-api-compat package installed.") from None
+        use_array_api(array_api_compat.array_namespace, array_api_compat.device,
+                      lambda array, xp: np.asarray(array_api_compat.to_device(array, "cpu")))
+    return _ARRAY_API[name]
 
 
 def host_dtype(X):
