@@ -262,16 +262,20 @@ def test_mlp_warm_start_with_early_stopping():
     assert len(mlp.loss_curve_) == n_losses + mlp.n_iter_
 
 
-def test_mlp_warm_start_no_convergence():
-    model = BackpropMLPClassifier(warm_start=True, early_stopping=False, max_iter=10,
-                                  n_iter_no_change=np.inf, random_state=0)
+@pytest.mark.parametrize("make", [BackpropMLPClassifier,
+                                  lambda **p: MLPClassifier(solver="sgd", **p),
+                                  lambda **p: MLPClassifier(solver="adam", **p)],
+                         ids=["L-BFGS-B", "sgd", "adam"])
+def test_mlp_warm_start_no_convergence(make):
+    model = make(warm_start=True, early_stopping=False, max_iter=10, n_iter_no_change=np.inf,
+                 random_state=0)
     with pytest.warns(ConvergenceWarning):
         model.fit(X_iris, y_iris)
     assert model.n_iter_ == 10
     model.set_params(max_iter=20)
     with pytest.warns(ConvergenceWarning):
         model.fit(X_iris, y_iris)
-    assert model.n_iter_ == 20
+    assert model.n_iter_ == 20 and len(model.loss_curve_) == 30
 
 
 def test_mlp_sample_weight_with_early_stopping():
@@ -486,19 +490,6 @@ def test_n_iter_no_change_stochastic(n_iter_no_change):
     # The last n_iter_no_change + 1 epochs improved on the best by less than tol.
     assert not improved[-(n_iter_no_change + 1):].any()
     assert len(curve) == n_iter_no_change + 2 or improved[-(n_iter_no_change + 2)]
-
-
-@pytest.mark.parametrize("solver", ["sgd", "adam"])
-def test_stochastic_warm_start_no_convergence(solver):
-    model = MLPClassifier(solver=solver, warm_start=True, early_stopping=False, max_iter=10,
-                          n_iter_no_change=np.inf, random_state=0)
-    with pytest.warns(ConvergenceWarning):
-        model.fit(X_iris, y_iris)
-    assert model.n_iter_ == 10
-    model.set_params(max_iter=20)
-    with pytest.warns(ConvergenceWarning):
-        model.fit(X_iris, y_iris)
-    assert model.n_iter_ == 20 and len(model.loss_curve_) == 30
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -42,7 +42,18 @@ __all__ = ["SGD", "Adam"]
 SMALLEST_LEARNING_RATE = 1e-6
 
 
-class SGD:
+class _UpdateRule:
+    """What both rules offer beside :meth:`update`."""
+
+    def step(self, grad):
+        """The step for the gradient ``grad`` of one minibatch, as a new array (what
+        :meth:`update` adds to the parameters)."""
+        step = np.zeros(grad.shape)
+        self.update(step, grad)
+        return step
+
+
+class SGD(_UpdateRule):
     """Momentum SGD.
 
     Examples
@@ -60,12 +71,6 @@ class SGD:
         self.schedule, self.momentum, self.nesterov = schedule, float(momentum), nesterov
         self.power_t = float(power_t)
         self.velocity = np.zeros(n_params)
-
-    def step(self, grad):
-        """The step for the gradient ``grad`` of one minibatch (a new array)."""
-        step = np.zeros_like(self.velocity)
-        self.update(step, grad)
-        return step
 
     def update(self, params, grad):
         """Add the step for the gradient ``grad`` of one minibatch to ``params``, in place."""
@@ -91,7 +96,7 @@ class SGD:
         return True
 
 
-class Adam:
+class Adam(_UpdateRule):
     """Adam.
 
     Examples
@@ -111,12 +116,6 @@ class Adam:
         self.first_moment = np.zeros(n_params)
         self.second_moment = np.zeros(n_params)
         self._buffer = np.empty(n_params)
-
-    def step(self, grad):
-        """The step for the gradient ``grad`` of one minibatch (a new array)."""
-        step = np.zeros_like(self.first_moment)
-        self.update(step, grad)
-        return step
 
     def update(self, params, grad):
         """Add the step for the gradient ``grad`` of one minibatch to ``params``, in place."""
