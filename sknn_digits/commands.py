@@ -369,6 +369,14 @@ def _picture_input(model, known, args):
         raise ValueError(f"'{args.model}' cannot read pictures: {error}") from None
 
 
+def _check_finite(proba):
+    """Refuse probabilities that are not numbers (weights that overflow on these inputs):
+    never a NaN confidence, which JSON cannot hold either."""
+    if not np.isfinite(proba).all():
+        raise ValueError("the model's probabilities are not finite numbers for these inputs "
+                         "(its weights overflow on them): it cannot answer.")
+
+
 #: Files of rows that ``predict`` takes with ``--data``, never as pictures.
 TABLE_SUFFIXES = (".csv", ".npz", ".npy", ".mat")
 
@@ -397,6 +405,7 @@ def run_predict(args):
                 raise ValueError(f"'{path}' is a file of rows, not a picture: label its rows "
                                  "with predict --data.")
             proba = model.predict_proba(pictures.rows(transformer.transform([str(path)])))[0]
+            _check_finite(proba)
         except USER_ERRORS as error:
             failed += 1
             results.append({"path": _printable(path), "error": str(error)})
@@ -421,6 +430,7 @@ def _predict_rows(model, args):
     X = load_rows(args.data, model.n_features_in_, args.label_column)
     check_features(model, X.shape[1], args.data)
     proba = model.predict_proba(X)
+    _check_finite(proba)
     labels = [json_label(label) for label in model.classes_[proba.argmax(axis=1)]]
     if args.out is not None:
         text = "ImageId,Label\n" + "".join(f"{i},{label}\n" for i, label in

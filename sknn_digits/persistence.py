@@ -261,8 +261,14 @@ def _unsupported(model):
 
 
 def _array(arrays, member, value):
-    """Record ``value`` as the ``.npy`` member ``member``; the manifest's reference to it."""
-    value = np.asarray(value)
+    """Record ``value`` as the ``.npy`` member ``member``; the manifest's reference to it.
+
+    Arrays of another namespace (a model fitted on a GPU through the array API)
+    are brought to the host: the file holds numpy arrays, and loads as a numpy model.
+    """
+    from .core import to_numpy
+
+    value = np.asarray(to_numpy(value) if not isinstance(value, (list, tuple)) else value)
     if value.dtype.kind == "O" and all(isinstance(v, str) for v in value.ravel()):
         value = value.astype(str)  # labels and feature names of strings: text, not objects
     if value.dtype.kind not in _DTYPE_KINDS:

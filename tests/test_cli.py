@@ -656,3 +656,19 @@ def test_training_on_a_file_without_labels_names_the_rule(capsys, tmp_path):
     status, out, err = run(capsys, "train", "--data", str(tmp_path / "test.csv"), "--quiet")
     assert status == 1 and "Training on" not in out
     assert "none is a label column" in err and "--label-column" in err
+
+
+def test_probabilities_that_are_not_numbers_are_refused_not_printed(capsys, tmp_path):
+    """Finite weights that overflow on an input: an error, never "confidence": NaN."""
+    from sknn_digits import BackpropMLPClassifier
+    from sknn_digits.persistence import save_model
+
+    overflowing = BackpropMLPClassifier.from_thetas(
+        [np.array([[0.0, 1e308], [0.0, -1e308]]), np.array([[0.0, 1.0, 1.0]])], [0, 1],
+        activation="identity")
+    save_model(overflowing, tmp_path / "m.sknn")
+    np.savez(tmp_path / "rows.npz", X=np.array([[10.0]]))
+    with np.errstate(all="ignore"):
+        status, out, err = run(capsys, "predict", "--data", str(tmp_path / "rows.npz"),
+                               "--model", str(tmp_path / "m.sknn"), "--json")
+    assert status == 1 and "NaN" not in out and "not finite" in err

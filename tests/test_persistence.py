@@ -435,3 +435,17 @@ def test_load_time_grows_with_the_file_not_its_nesting(tmp_path):
     _refused(path, "network")
     assert MAX_MODEL_BYTES >= 2**20
     assert time.process_time() - start < 5  # generous: seconds, not minutes
+
+
+def test_a_model_fitted_in_another_array_namespace_is_saved_as_numpy(tmp_path):
+    xp = pytest.importorskip("array_api_strict")
+    import sklearn
+
+    X, y = load_digits(return_X_y=True)
+    with sklearn.config_context(array_api_dispatch=True):
+        fitted = BackpropMLPClassifier(hidden_layer_sizes=8, max_iter=10, random_state=0).fit(
+            xp.asarray(X[:300] / 16), xp.asarray(y[:300]))
+        expected = np.asarray(fitted.predict_proba(xp.asarray(X[:50] / 16)))
+    loaded = load_model(save_model(fitted, tmp_path / "m.sknn"))
+    assert isinstance(loaded.coefs_[0], np.ndarray)
+    np.testing.assert_allclose(loaded.predict_proba(X[:50] / 16), expected, rtol=1e-12)
