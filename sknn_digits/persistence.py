@@ -98,6 +98,7 @@ class StepKind(NamedTuple):
     load_class: object  #: returns the class this module builds (imported only when needed)
     arrays: tuple  #: fitted per-feature arrays (shape ``(n_features_in_,)``)
     optional: tuple = ()  #: those of ``arrays`` that may be null (a StandardScaler without mean)
+    divides: bool = False  #: its transform divides by ``scale_``, which must then be positive
     network: bool = False  #: a network, the pipeline's last step
 
 
@@ -130,10 +131,11 @@ STEP_KINDS = {kind.name: kind for kind in (
     StepKind("min-max-scaler", _preprocessing("MinMaxScaler"),
              ("min_", "scale_", "data_min_", "data_max_", "data_range_")),
     StepKind("standard-scaler", _preprocessing("StandardScaler"), ("mean_", "var_", "scale_"),
-             optional=("mean_", "var_", "scale_")),
-    StepKind("max-abs-scaler", _preprocessing("MaxAbsScaler"), ("max_abs_", "scale_")),
+             optional=("mean_", "var_", "scale_"), divides=True),
+    StepKind("max-abs-scaler", _preprocessing("MaxAbsScaler"), ("max_abs_", "scale_"),
+             divides=True),
     StepKind("robust-scaler", _preprocessing("RobustScaler"), ("center_", "scale_"),
-             optional=("center_", "scale_")),
+             optional=("center_", "scale_"), divides=True),
     StepKind("digit-image-transformer", _digit_transformer, ()),
 )}
 
@@ -686,6 +688,10 @@ def _step_attributes(kind, estimator, fitted, where):
     for switch, name in used.get(kind.name, ()):
         if getattr(estimator, switch) and attributes[name] is None:
             _refuse(f"gives {where} no {name} where its parameter {switch} uses it.")
+    if kind.divides and attributes["scale_"] is not None and not (attributes["scale_"] > 0).all():
+        # scikit-learn's fit makes every scale positive (a constant feature's 1): a zero
+        # or negative one divides features into infinities or mirrors them.
+        _refuse(f"gives {where} a scale_ that is not positive; it was not loaded.")
     seen = fitted.get("n_samples_seen_")
     if "n_samples_seen_" in fitted:
         if isinstance(seen, np.ndarray):

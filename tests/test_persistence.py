@@ -449,3 +449,19 @@ def test_a_model_fitted_in_another_array_namespace_is_saved_as_numpy(tmp_path):
     loaded = load_model(save_model(fitted, tmp_path / "m.sknn"))
     assert isinstance(loaded.coefs_[0], np.ndarray)
     np.testing.assert_allclose(loaded.predict_proba(X[:50] / 16), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("scaler", [StandardScaler(), MaxAbsScaler(), RobustScaler()])
+def test_a_scale_a_fit_never_makes_is_refused(scaler, tmp_path):
+    """These scalers divide by scale_, which their fit keeps positive: a file's zero would
+    turn every picture into infinities."""
+    X, y = load_digits(return_X_y=True)
+    model = make_pipeline(scaler, BackpropMLPClassifier(max_iter=3, random_state=0)).fit(
+        X[:200], y[:200])
+    path = save_model(model, tmp_path / "m.sknn")
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        members = {name: np.load(io.BytesIO(archive.read(name)))
+                   for name in archive.namelist() if name.endswith(".npy")}
+    members["0/scale_.npy"][5] = 0.0
+    _refused(_write(tmp_path / "zero.sknn", manifest, members), "scale_ that is not positive")
