@@ -45,7 +45,7 @@ from sknn_digits import (
 )
 from sknn_digits._files import write_atomic
 from sknn_digits._observers import Observer, observing
-from sknn_digits.core import Network, loss_and_gradient, unpack
+from sknn_digits.core import Network, unpack
 from sknn_digits.initialization import initial_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,10 +225,11 @@ def notebook_baseline(report, repeats):
     params = initial_params((n, h, k), random_state=0)
     workspace = {}
     t = interleaved({
-        "package": lambda: loss_and_gradient(params, (n, h, k), X, Y, 1.0, workspace=workspace),
+        "package": lambda: Network((n, h, k), workspace=workspace).loss_gradient(
+            params, X, Y, alpha=1.0),
         "notebook": lambda: notebook_cost_and_gradient(params, X, Y, h, 1.0),
     }, repeats)
-    J_package = loss_and_gradient(params, (n, h, k), X, Y, 1.0)[0]
+    J_package = Network((n, h, k)).loss_gradient(params, X, Y, alpha=1.0)[0]
     J_notebook = notebook_cost_and_gradient(params, X, Y, h, 1.0)[0]
     report.table(
         "Against the approach it replaces (notebook 001's loops and m×m trace)",
@@ -540,9 +541,9 @@ def cost_growth(report, sizes, n, h, k, repeats):
     for m in sizes:
         X, Y = problem(m, n, k)
         params = initial_params((n, h, k), random_state=0)
-        workspace = {}
-        t = interleaved({"eval": lambda: loss_and_gradient(params, (n, h, k), X, Y, 1.0,
-                                                           workspace=workspace)}, repeats)
+        network = Network((n, h, k))
+        t = interleaved({"eval": lambda: network.loss_gradient(params, X, Y, alpha=1.0)},
+                        repeats)
         per_sample.append(t["eval"] / m)
         rows.append([m, f"{t['eval'] * 1e3:.1f}", f"{t['eval'] / m * 1e6:.2f}"])
     report.table(

@@ -10,8 +10,6 @@ from sknn_digits.core import (
     ACTIVATIONS,
     Network,
     forward,
-    hessian_vector_product,
-    loss_and_gradient,
     n_params,
     sigmoid,
     softplus,
@@ -20,6 +18,20 @@ from sknn_digits.core import (
 from sknn_digits.course import roll, unroll
 from sknn_digits.gradient_check import numerical_gradient, relative_difference
 from sknn_digits.initialization import initial_params
+
+
+def loss_and_gradient(params, layer_sizes, X, Y, alpha=0.0, activation="logistic",
+                      output="logistic", sample_weight=None, workspace=None):
+    """``Network(...).loss_gradient`` in one call, as these tests read it."""
+    network = Network(layer_sizes, activation, output, workspace=workspace)
+    return network.loss_gradient(params, X, Y, sample_weight, alpha=alpha)
+
+
+def hessian_vector_product(params, vector, layer_sizes, X, Y, alpha=0.0,
+                           activation="logistic", output="logistic", sample_weight=None):
+    """``Network(...).hessian_product`` in one call, as these tests read it."""
+    return Network(layer_sizes, activation, output).hessian_product(
+        params, vector, X, Y, sample_weight, alpha=alpha)
 
 
 def _problem(layer_sizes, m=7, output="logistic", seed=0, multilabel=False):

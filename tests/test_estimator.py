@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn_digits import BackpropMLPClassifier, MLPClassifier
-from sknn_digits.core import loss_and_gradient
+from sknn_digits.core import Network
 from sknn_digits.course import unroll
 from sknn_digits.initialization import initial_params
 
@@ -89,7 +89,7 @@ def test_fitted_attributes_and_layouts(fitted, small_digits):
 def test_loss_is_the_objective_at_the_returned_weights(fitted, small_digits):
     X, y = small_digits
     Y = (y[:, None] == np.arange(10)).astype(float)
-    J, _ = loss_and_gradient(unroll(*fitted.thetas_), (64, 12, 8, 10), X, Y, alpha=1.0)
+    J, _ = Network((64, 12, 8, 10)).loss_gradient(unroll(*fitted.thetas_), X, Y, alpha=1.0)
     assert fitted.loss_ == pytest.approx(J, rel=1e-10)
 
 
@@ -510,8 +510,8 @@ def test_loss_is_finite_and_is_j_at_the_weights_for_extreme_inputs():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         clf = BackpropMLPClassifier(alpha=1e300, random_state=0).fit(X * 1e300, y)
-    J, _ = loss_and_gradient(unroll(*clf.thetas_), (3, 25, 1), X * 1e300,
-                             y[:, None].astype(float), alpha=1e300)
+    J, _ = Network((3, 25, 1)).loss_gradient(unroll(*clf.thetas_), X * 1e300,
+                                             y[:, None].astype(float), alpha=1e300)
     assert np.isfinite(clf.loss_) and clf.loss_ == pytest.approx(J, rel=1e-12)
 
 
@@ -547,7 +547,7 @@ def test_early_stopping_never_keeps_the_untrained_start(small_digits):
         clf = BackpropMLPClassifier(early_stopping=True, n_iter_no_change=2, max_iter=30,
                                     random_state=0).fit(X, y)
     x0 = initial_params((64, 25, 10), random_state=0)
-    J0, _ = loss_and_gradient(x0, (64, 25, 10), X, np.eye(10)[y], alpha=1.0)
+    J0, _ = Network((64, 25, 10)).loss_gradient(x0, X, np.eye(10)[y], alpha=1.0)
     assert clf.loss_ < J0 / 2
     assert not np.array_equal(unroll(*clf.thetas_), x0)
 

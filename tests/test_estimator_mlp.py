@@ -24,7 +24,7 @@ from sklearn.metrics import roc_auc_score
 from sklearn.preprocessing import LabelBinarizer, MinMaxScaler
 
 from sknn_digits import BackpropMLPClassifier, MLPClassifier
-from sknn_digits.core import loss_and_gradient
+from sknn_digits.core import Network
 from sknn_digits.course import unroll
 from sknn_digits.gradient_check import numerical_gradient
 
@@ -62,7 +62,7 @@ def test_gradient(n_labels, activation):
     theta = unroll(*mlp.thetas_)
 
     def cost(t):
-        return loss_and_gradient(t, layer_sizes, X, Y, alpha=1e-5, activation=activation)
+        return Network(layer_sizes, activation).loss_gradient(t, X, Y, alpha=1e-5)
 
     np.testing.assert_almost_equal(numerical_gradient(cost, theta, 1e-5), cost(theta)[1])
 

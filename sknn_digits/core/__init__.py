@@ -52,13 +52,14 @@ Its modules, from the bottom up
 - :mod:`~sknn_digits.core.numpy_kernel`: the same equations for numpy with
   fewer passes over memory (the fast path; ``tests/test_core.py`` holds it
   equal to the generic one);
-- :mod:`~sknn_digits.core.functions`: the same as functions of the layer
-  sizes, for one-off calls.
+- :mod:`~sknn_digits.core.optimizers`: the stochastic solvers' update rules.
+
+The course's own functions of the layer sizes (``nn_cost_function``, ...)
+are :mod:`sknn_digits.course`'s; everything else calls a :class:`Network`.
 """
 
 from .activations import ACTIVATIONS, sigmoid
 from .arrays import aligned, device_of, host_dtype, namespace, to_numpy
-from .functions import hessian_vector_product, loss_and_gradient, penalty
 from .layout import layer_slices, n_params, unpack
 from .network import Network, forward
 from .outputs import OUTPUTS, label_indices, softplus, true_labels
@@ -70,14 +71,11 @@ __all__ = [
     "aligned",
     "device_of",
     "forward",
-    "hessian_vector_product",
     "host_dtype",
     "label_indices",
     "layer_slices",
-    "loss_and_gradient",
     "n_params",
     "namespace",
-    "penalty",
     "sigmoid",
     "softplus",
     "to_numpy",

@@ -49,7 +49,7 @@ def forward(X, coefs, intercepts, activation="logistic", workspace=None):
     activation : {"logistic", "tanh", "relu"}
         The hidden activation ``g``.
     workspace : dict, optional
-        Arrays to reuse between calls (see :func:`loss_and_gradient`).
+        Arrays to reuse between calls (see :class:`Network`'s ``workspace``).
 
     Returns
     -------
