@@ -332,6 +332,8 @@ def _to_json(value):
     infinities as text; anything else (an object, a function, a random generator) is None."""
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, np.ndarray) and value.ndim == 1:  # hidden_layer_sizes=np.array(...)
+        value = value.tolist()
     if value is None or isinstance(value, (bool, str, Integral)):
         return value
     if isinstance(value, Real):

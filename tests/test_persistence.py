@@ -465,3 +465,12 @@ def test_a_scale_a_fit_never_makes_is_refused(scaler, tmp_path):
                    for name in archive.namelist() if name.endswith(".npy")}
     members["0/scale_.npy"][5] = 0.0
     _refused(_write(tmp_path / "zero.sknn", manifest, members), "scale_ that is not positive")
+
+
+def test_parameters_given_as_arrays_round_trip(tmp_path):
+    X, y = load_digits(return_X_y=True)
+    original = BackpropMLPClassifier(hidden_layer_sizes=np.array([7, 5]), max_iter=3,
+                                     random_state=0).fit(X[:200] / 16, y[:200])
+    loaded = load_model(save_model(original, tmp_path / "m.sknn"))
+    assert loaded.hidden_layer_sizes == (7, 5)
+    _same_answers(loaded, original, X[:200] / 16)
