@@ -246,6 +246,11 @@ def describe(model):
                           "params": {key: _to_json(value)
                                      for key, value in step.get_params(deep=False).items()},
                           "fitted": fitted})
+    total = sum(array.nbytes for array in arrays.values())
+    if total > MAX_MODEL_BYTES:  # a file load_model would refuse is not written
+        raise ValueError(f"this model's arrays take {format_bytes(total)}, more than the "
+                         f"{format_bytes(MAX_MODEL_BYTES)} a model file may hold; it was not "
+                         "saved.")
     manifest = {"format": FORMAT, "format_version": FORMAT_VERSION,
                 "written_by": f"sknn_digits {__version__}", "pipeline": type(model) is Pipeline,
                 "steps": described, "picture": _picture_contract(model)}
@@ -276,6 +281,9 @@ def _array(arrays, member, value):
     if value.dtype.kind not in _DTYPE_KINDS:
         raise ValueError(f"{member[:-4]} holds {value.dtype} values; a model file holds "
                          "numbers, booleans and text only.")
+    if value.dtype.kind == "U" and value.dtype.itemsize > 4 * MAX_LABEL_CHARS:
+        raise ValueError(f"{member[:-4]} holds text longer than the {MAX_LABEL_CHARS} "
+                         "characters a model file's labels and names may have.")
     arrays[member] = value
     return {"array": member, "dtype": value.dtype.str, "shape": list(value.shape)}
 

@@ -474,3 +474,18 @@ def test_parameters_given_as_arrays_round_trip(tmp_path):
     loaded = load_model(save_model(original, tmp_path / "m.sknn"))
     assert loaded.hidden_layer_sizes == (7, 5)
     _same_answers(loaded, original, X[:200] / 16)
+
+
+def test_what_load_model_would_refuse_is_not_written(tmp_path, monkeypatch):
+    from sknn_digits import persistence
+
+    X, y = load_digits(return_X_y=True)
+    long_labels = np.where(y[:100] > 4, "seven" * 60, "one")  # a label of 300 characters
+    model = BackpropMLPClassifier(max_iter=2, random_state=0).fit(X[:100] / 16, long_labels)
+    with pytest.raises(ValueError, match="longer than the 256 characters"):
+        save_model(model, tmp_path / "long.sknn")
+    monkeypatch.setattr(persistence, "MAX_MODEL_BYTES", 10_000)
+    with pytest.raises(ValueError, match="more than the .* a model file may hold"):
+        save_model(BackpropMLPClassifier(max_iter=2).fit(X[:100] / 16, y[:100]),
+                   tmp_path / "big.sknn")
+    assert list(tmp_path.iterdir()) == []
