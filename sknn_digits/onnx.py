@@ -69,7 +69,9 @@ except ImportError:  # pragma: no cover - the optional extra is missing
 
 __all__ = ["export_onnx"]
 
-_ACTIVATIONS = {"logistic": OnnxSigmoid, "tanh": OnnxTanh, "relu": OnnxRelu}
+#: Each hidden activation's ONNX operator (the identity needs none): one entry per row
+#: of :data:`sknn_digits.core.ACTIVATIONS`, which a test holds equal.
+_ACTIVATIONS = {"identity": None, "logistic": OnnxSigmoid, "tanh": OnnxTanh, "relu": OnnxRelu}
 
 
 def _labels_of(model):
@@ -115,7 +117,10 @@ def _convert(scope, operator, container):
         z = OnnxAdd(OnnxMatMul(a, np.asarray(W, dtype=dtype), op_version=opv),
                     np.asarray(b, dtype=dtype), op_version=opv)
         if number < len(layers) - 1:  # a hidden layer: its activation
-            activation = _ACTIVATIONS.get(model.activation)
+            if model.activation not in _ACTIVATIONS:  # never exported as another function
+                raise ValueError(f"activation {model.activation!r} has no ONNX export; it is "
+                                 f"one of {sorted(_ACTIVATIONS)}.")
+            activation = _ACTIVATIONS[model.activation]
             a = z if activation is None else activation(z, op_version=opv)
     label_name, proba_name = operator.outputs[0].full_name, operator.outputs[1].full_name
     if _multilabel(model):

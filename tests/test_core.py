@@ -477,3 +477,11 @@ def test_the_core_imports_nothing_of_scikit_learn():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_saturation_is_read_from_the_activations_table():
+    X = np.full((4, 2), 100.0)
+    params = np.ones(n_params((2, 3, 1)))
+    for name, activation in ACTIVATIONS.items():
+        share = Network((2, 3, 1), name).saturation(params, X)
+        assert (share == 1.0) if activation.saturates else (share == 0.0), name

@@ -116,3 +116,15 @@ def test_the_docs_onnxruntime_snippet_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and "[" in result.stdout
     assert (tmp_path / "digits.onnx").is_file()
+
+
+def test_every_activation_has_its_export_and_an_unknown_one_is_an_error(data):
+    from sknn_digits import onnx
+    from sknn_digits.core import ACTIVATIONS
+
+    assert set(onnx._ACTIVATIONS) == set(ACTIVATIONS)
+    X, y = data
+    model = BackpropMLPClassifier(hidden_layer_sizes=4, max_iter=2).fit(X, y)
+    model.activation = "softsign"  # a name no row of the table holds
+    with pytest.raises(ValueError, match="'softsign' has no ONNX export"):
+        export_onnx(model, X[:1].astype(np.float32))

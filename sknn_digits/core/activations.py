@@ -138,17 +138,20 @@ def relu_derivative_slope(a):
 
 
 class Activation(NamedTuple):
-    """A hidden activation: ``g`` in place, ``g'`` of ``a``, and ``dg'/da``."""
+    """A hidden activation: ``g`` in place, ``g'`` of ``a``, ``dg'/da``, and whether it
+    saturates (its gradient vanishes for large ``|z|``: the fit's starting check)."""
 
     g: Callable
     g_prime: Callable
     g_prime_slope: Callable
+    saturates: bool = False
 
 
 #: Hidden activations by name.
 ACTIVATIONS = {
     "identity": Activation(identity_inplace, identity_derivative, identity_derivative_slope),
-    "logistic": Activation(sigmoid_inplace, sigmoid_derivative, sigmoid_derivative_slope),
-    "tanh": Activation(tanh_inplace, tanh_derivative, tanh_derivative_slope),
+    "logistic": Activation(sigmoid_inplace, sigmoid_derivative, sigmoid_derivative_slope,
+                           saturates=True),
+    "tanh": Activation(tanh_inplace, tanh_derivative, tanh_derivative_slope, saturates=True),
     "relu": Activation(relu_inplace, relu_derivative, relu_derivative_slope),
 }

@@ -306,7 +306,7 @@ class Network:
 
         0 for activations that do not saturate (identity, relu).
         """
-        if self.activation not in ("logistic", "tanh"):
+        if not ACTIVATIONS[self.activation].saturates:
             return 0.0
         coefs, intercepts = self.unpack(params, like=X)
         z = forward(X, coefs[:1], intercepts[:1], self.activation)[1]
