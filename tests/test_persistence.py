@@ -441,6 +441,12 @@ def test_a_model_fitted_in_another_array_namespace_is_saved_as_numpy(tmp_path):
     xp = pytest.importorskip("array_api_strict")
     import sklearn
 
+    try:  # scikit-learn's array API dispatch: built in from 1.7, the package before
+        import sklearn.externals.array_api_compat
+    except ImportError:
+        pytest.importorskip("array_api_compat", reason="scikit-learn before 1.7 needs the "
+                            "array-api-compat package for array API dispatch")
+
     X, y = load_digits(return_X_y=True)
     with sklearn.config_context(array_api_dispatch=True):
         fitted = BackpropMLPClassifier(hidden_layer_sizes=8, max_iter=10, random_state=0).fit(
