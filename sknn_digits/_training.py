@@ -16,6 +16,10 @@ estimator API, nor of where the data are.  One fit is, in order:
    about each iteration;
 5. the result is checked (:func:`check_result`).
 
+The stochastic solvers (``"sgd"``, ``"adam"``) take steps 1, 2 and 5 alike;
+in place of 3 and 4, :func:`minimize_stochastic` runs epochs of shuffled
+minibatches through the same network, each epoch an iteration the observers see.
+
 BLAS threads are set once per fit (:mod:`sknn_digits._threads`), never per
 evaluation.
 """
