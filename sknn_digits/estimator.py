@@ -92,7 +92,8 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         means nothing for the chosen solver (``momentum`` for L-BFGS-B) is
         accepted and ignored, as ``MLPClassifier`` does.
     max_iter : int, default=400
-        Maximum number of solver iterations (function evaluations for ``"TNC"``).
+        Maximum number of solver iterations (function evaluations for
+        ``"TNC"``, epochs for ``"sgd"`` and ``"adam"``).
     max_fun : int, default=15000
         Maximum number of cost evaluations, as ``MLPClassifier``'s.  Solvers
         without a limit of their own stop at the end of the iteration that
@@ -196,11 +197,13 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         the starting cost when no iteration ran), as ``MLPClassifier``'s;
         None with ``early_stopping``, whose best is ``best_validation_score_``.
     n_iter_ : int
-        Number of solver iterations of the last fit.
+        Number of solver iterations (epochs for ``"sgd"`` and ``"adam"``) of
+        the last fit; ``partial_fit`` adds one per call, as ``MLPClassifier``'s.
     t_ : int
         Training samples the solver has seen: ``n_iter_`` times the number of
-        samples, every iteration using all of them (added to the previous
-        fit's with ``warm_start``), as ``MLPClassifier``'s.
+        samples, every iteration (or epoch) using all of them (added to the
+        previous fit's with ``warm_start`` and ``partial_fit``), as
+        ``MLPClassifier``'s.
     solver_message_ : str
         The solver's final message.
     validation_scores_ : list of float or None
