@@ -77,7 +77,19 @@ def cluster_client():
         yield client
 
 
-def write_kaggle_files(folder):
+@pytest.fixture(scope="session")
+def write_kaggle_files():
+    """``write_kaggle_files(folder)``: Kaggle's train.csv and test.csv written there."""
+    return _write_kaggle_files
+
+
+@pytest.fixture(scope="session")
+def interruptible_popen():
+    """``interruptible_popen(args, **kwargs)``: a command Ctrl-C stops (see below)."""
+    return _interruptible_popen
+
+
+def _write_kaggle_files(folder):
     """train.csv (label first, pixels 0..255) and test.csv (pixels only) in Kaggle's layout,
     made from the bundled digits.  Returns the test rows' true labels."""
     from sklearn.datasets import load_digits
@@ -95,7 +107,7 @@ def write_kaggle_files(folder):
     return y[test]
 
 
-def interruptible_popen(args, **kwargs):
+def _interruptible_popen(args, **kwargs):
     """``subprocess.Popen(args, **kwargs)`` for a command that Ctrl-C (SIGINT) must stop.
 
     A child inherits an ignored SIGINT, and Python then installs no

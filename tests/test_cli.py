@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import interruptible_popen, write_kaggle_files
 from scipy.io import savemat
 
 from sknn_digits.cli import main
@@ -273,7 +272,7 @@ def test_json_output_stays_valid_for_non_utf8_file_names(capsys, tmp_path):
 
 
 @pytest.mark.slow
-def test_draw_serves_the_page_until_interrupted(tmp_path):
+def test_draw_serves_the_page_until_interrupted(tmp_path, interruptible_popen):
     # The real command in its own process: it prints the address, answers
     # the page's requests, and Ctrl-C (SIGINT) stops it cleanly, exit 0.
     import signal
@@ -495,7 +494,8 @@ def test_sigterm_ends_the_command_during_a_long_native_computation(tmp_path):
 
 
 @pytest.mark.slow
-def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch):
+def test_kaggles_digit_recognizer_end_to_end(capsys, tmp_path, monkeypatch,
+                                             write_kaggle_files):
     """train.csv -> model -> submission.csv, from the command line in a fresh folder."""
     monkeypatch.chdir(tmp_path)
     truth = write_kaggle_files(tmp_path)
@@ -651,7 +651,8 @@ def test_a_model_file_named_for_another_format(capsys, tmp_path):
     assert status == 1 and "ONNX model, for onnxruntime" in err
 
 
-def test_training_on_a_file_without_labels_names_the_rule(capsys, tmp_path):
+def test_training_on_a_file_without_labels_names_the_rule(capsys, tmp_path,
+                                                         write_kaggle_files):
     write_kaggle_files(tmp_path)
     status, out, err = run(capsys, "train", "--data", str(tmp_path / "test.csv"), "--quiet")
     assert status == 1 and "Training on" not in out

@@ -400,12 +400,13 @@ def test_loading_and_predicting_open_start_and_write_nothing(pipeline, tmp_path,
     monkeypatch.chdir(tmp_path)
     events = []
     recording = threading.Event()
+    this_thread = threading.get_ident()  # not a cluster's or a server's thread of this process
 
     def hook(event, args):
-        if recording.is_set() and (event in ("open", "os.system", "os.fork", "os.posix_spawn",
-                                             "subprocess.Popen", "_thread.start_new_thread",
-                                             "socket.connect", "socket.bind")
-                                   or event.startswith("os.exec")):
+        watched = event.startswith("os.exec") or event in (
+            "open", "os.system", "os.fork", "os.posix_spawn", "subprocess.Popen",
+            "_thread.start_new_thread", "socket.connect", "socket.bind")
+        if watched and recording.is_set() and threading.get_ident() == this_thread:
             events.append((event, args[:1]))
 
     sys.addaudithook(hook)  # stays for the process; records only while the flag is set

@@ -13,7 +13,6 @@ import shlex
 from pathlib import Path
 
 import pytest
-from conftest import interruptible_popen, write_kaggle_files
 
 from sknn_digits.cli import main
 
@@ -37,7 +36,7 @@ def _course_files():
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory):
+def folder(tmp_path_factory, write_kaggle_files):
     place = tmp_path_factory.mktemp("readme")
     (place / "examples").symlink_to(ROOT / "examples")
     for name, path in _course_files().items():
@@ -114,19 +113,19 @@ def _command_lines():
 
 
 @pytest.mark.parametrize("line", list(_command_lines()))
-def test_command_lines_work_as_written(folder, line, capsys):
+def test_command_lines_work_as_written(folder, line, capsys, interruptible_popen):
     missing = [n for n in _needs(line) if not (folder / n).exists()]
     if missing:
         pytest.skip(f"needs the course's {', '.join(missing)}")
     if shlex.split(line)[1:2] == ["draw"]:
-        return _serves_until_interrupted(folder, line)
+        return _serves_until_interrupted(folder, line, interruptible_popen)
     argv = []
     for word in shlex.split(line)[1:]:
         argv += sorted(glob.glob(word)) if "*" in word else [word]
     assert main(argv) == 0, line
 
 
-def _serves_until_interrupted(folder, line):
+def _serves_until_interrupted(folder, line, interruptible_popen):
     """``sknn-digits draw`` as written: it serves the page until Ctrl-C, then exits 0."""
     import json
     import signal
