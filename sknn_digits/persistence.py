@@ -46,6 +46,7 @@ import numpy as np
 
 from ._files import check_readable, write_atomic
 from ._memory import format_bytes
+from .readers import _read_npy_header
 
 __all__ = [
     "FORMAT",
@@ -574,15 +575,13 @@ class _Reader:
     def _read(self, archive, member, dtype, shape):
         with archive.open(member) as file:
             try:
-                version = np.lib.format.read_magic(file)
-                header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                          else np.lib.format.read_array_header_2_0)(file)
+                found, found_dtype, _, fortran_order = _read_npy_header(file, member)
             except ValueError as error:
-                _refuse(f"has an array member {member} that is not a .npy array ({error}).")
-            if header != (shape, False, dtype):
-                order = "Fortran order, " if header[1] else ""
-                _refuse(f"has an array member {member} whose header ({order}{header[0]}, "
-                        f"{header[2]}) is not its declaration ({shape}, {dtype}); it was not "
+                _refuse(f"has an array member that is not a .npy array of numbers ({error}).")
+            if (found, found_dtype, fortran_order) != (shape, dtype, False):
+                order = "Fortran order, " if fortran_order else ""
+                _refuse(f"has an array member {member} whose header ({order}{found}, "
+                        f"{found_dtype}) is not its declaration ({shape}, {dtype}); it was not "
                         "loaded.")
             size = dtype.itemsize * int(np.prod(shape, dtype=object))
             data = bytearray(file.read(size))

@@ -335,7 +335,7 @@ def _npy_header(source, name=None):
         if not Path(source).is_file():
             raise ValueError(f"{name} is not a regular file.")
         with open(source, "rb") as file:
-            shape, dtype, offset = _read_npy_header(file, name)
+            shape, dtype, offset, _ = _read_npy_header(file, name)
             size = os.fstat(file.fileno()).st_size
     except OSError as error:
         raise ValueError(f"{name} could not be read ({error}).") from None
@@ -347,14 +347,16 @@ def _npy_header(source, name=None):
 
 
 def _read_npy_header(file, name):
+    """``(shape, dtype, offset, fortran_order)`` of an open ``.npy`` file, from its header;
+    object arrays refused."""
     try:
         version = np.lib.format.read_magic(file)
         reader = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                   else np.lib.format.read_array_header_2_0)
-        shape, _, dtype = reader(file)
+        shape, fortran_order, dtype = reader(file)
     except ValueError as error:
         raise ValueError(f"{name} is not an .npy file ({error}).") from None
     if dtype.hasobject:
         raise ValueError(f"{name} holds Python objects: object arrays are not read, for "
                          "safety.")
-    return shape, dtype, file.tell()
+    return shape, dtype, file.tell(), fortran_order
