@@ -11,6 +11,7 @@ pass (:meth:`BackpropMLPClassifier._forward`) through what the output means
 (:data:`sknn_digits.core.OUTPUTS`).
 """
 
+import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -390,8 +391,10 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
                     Settings.of(self), data.objective, warm=warm,
                     previous_scores=self.validation_scores_ if warm else None,
                     observers=[c for c in (callbacks,) if c is not None],
-                    minibatches=getattr(self, "_minibatches", None) if warm and incremental
-                    else None, incremental=incremental,
+                    # A copy: the solver's state changes with every minibatch, and a
+                    # partial_fit that raises must leave the estimator as it was.
+                    minibatches=copy.deepcopy(getattr(self, "_minibatches", None))
+                    if warm and incremental else None, incremental=incremental,
                     samples_seen=getattr(self, "t_", 0) if warm else 0)
         n_iter = fit.n_iter + (self.n_iter_ if warm and incremental else 0)
         loss_curve = (list(self.loss_curve_) if warm else []) + fit.loss_curve

@@ -583,3 +583,29 @@ def test_partial_fit_over_a_dask_arrays_blocks():
     in_memory = _quiet(MLPClassifier(random_state=0, max_iter=20), X[:1300] / 16, y[:1300])
     assert streamed.score(X[1300:] / 16, y[1300:]) >= in_memory.score(X[1300:] / 16,
                                                                        y[1300:]) - 0.02
+
+
+def test_a_partial_fit_that_raises_leaves_the_solver_state_as_it_was(monkeypatch):
+    from sknn_digits.core import Network
+
+    mlp = MLPClassifier(hidden_layer_sizes=5, batch_size=50, random_state=0)
+    mlp.partial_fit(X_iris, y_iris, classes=np.unique(y_iris))
+    before = [a.copy() for a in (mlp._minibatches.rule.first_moment,
+                                 mlp._minibatches.rule.second_moment, *mlp.coefs_)]
+    steps = mlp._minibatches.rule.n_steps
+    evaluate, calls = Network.loss_gradient, []
+
+    def fails_on_the_third_minibatch(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise MemoryError("out of memory mid-epoch")
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(Network, "loss_gradient", fails_on_the_third_minibatch)
+    with pytest.raises(MemoryError):
+        mlp.partial_fit(X_iris, y_iris)
+    after = (mlp._minibatches.rule.first_moment, mlp._minibatches.rule.second_moment,
+             *mlp.coefs_)
+    for old, new in zip(before, after):
+        np.testing.assert_array_equal(old, new)
+    assert mlp._minibatches.rule.n_steps == steps and mlp.n_iter_ == 1
