@@ -65,7 +65,7 @@ def per_evaluation(report, client, m, hiddens, repeats):
         chunked, params = problems(X, Y, hidden)
         on_cluster = DistributedObjective(chunked)
         in_memory = Objective(chunked._replace(X=X_here, Y=Y_here))
-        with blas_threads(lambda available: 2):
+        with blas_threads(2, (), 0):
             times = interleaved({
                 "cluster": lambda: on_cluster._evaluate(params),
                 "memory": lambda: in_memory._evaluate(params),

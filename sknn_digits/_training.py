@@ -32,7 +32,7 @@ import scipy.optimize
 from ._memory import check_memory, format_bytes
 from ._observers import EarlyStopping, LossPlateau, Observer, Step, observing, watchers
 from ._repeats import merge_duplicates
-from ._threads import blas_threads, evaluation_threads
+from ._threads import blas_threads
 from ._warnings import warn
 from .core import Network, device_of, host_dtype, namespace, to_numpy, true_labels
 from .core.optimizers import SGD, Adam
@@ -145,8 +145,7 @@ class Objective:
 
     def threads(self, n_threads):
         """The BLAS thread setting to evaluate under, for the whole fit."""
-        return blas_threads(evaluation_threads(n_threads, self.network.layer_sizes,
-                                               self.problem.X.shape[0]))
+        return blas_threads(n_threads, self.network.layer_sizes, self.problem.X.shape[0])
 
     def close(self):
         """The fit is over: release what the objective holds."""
@@ -510,7 +509,7 @@ def _train_stochastic(problem, x0, settings, warm, watching, stopper, minibatche
     if not warm and problem.network.saturation(x0, problem.X) > 0.9:
         warn(SATURATED)
     batch = settings.batch_rows(problem.X.shape[0])
-    with blas_threads(evaluation_threads(settings.n_threads, problem.network.layer_sizes, batch)):
+    with blas_threads(settings.n_threads, problem.network.layer_sizes, batch):
         result, minibatches = minimize_stochastic(problem, x0, settings, minibatches, watching,
                                                   1 if incremental else settings.max_iter)
     if incremental:

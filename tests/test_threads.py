@@ -1,76 +1,16 @@
-"""Tests of sknn_digits._threads: how many BLAS threads a fit gets, set and restored safely."""
+"""Tests of sknn_digits._threads: how many BLAS threads a fit gets, set and put back."""
 
-import os
 import threading
-import time
 
 import numpy as np
 import pytest
 
 from sknn_digits import BackpropMLPClassifier, _threads
 from sknn_digits._observers import Observer, observing
-from sknn_digits._threads import PARALLEL_FLOPS, cores_busy_elsewhere, evaluation_threads
+from sknn_digits._threads import PARALLEL_FLOPS
 
-
-def test_threads_follow_size_and_the_cores_other_programs_leave_free():
-    cores = os.cpu_count()
-    sizes = (784, 300, 10)
-    big, small = (sizes, int(PARALLEL_FLOPS) // 700_000 + 1), (sizes, 10)
-    assert evaluation_threads(None, *small, busy_elsewhere=lambda: 0.0)(cores) == 1
-    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 0.0)(cores) == cores
-    # Another program keeps a core busy: one thread fewer, never fewer than one.
-    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 1.0)(cores) == max(1, cores - 1)
-    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 64.0)(cores) == 1
-    # The user's choice and the limit in force win.
-    assert evaluation_threads(3, *big, busy_elsewhere=lambda: 64.0)(cores) == 3
-    assert evaluation_threads(None, *big, busy_elsewhere=lambda: 0.0)(1) == 1
-
-
-class _FakeMachine:
-    """Readings a test controls: a clock, the machine's busy seconds and this process's."""
-
-    def __init__(self, others, own):
-        self.now, self.others, self.own_rate = 100.0, others, own
-
-    def sleep(self, seconds):
-        self.now += seconds
-
-    def machine(self):
-        return self.now * (self.others + self.own_rate)
-
-    def own(self):
-        return self.now * self.own_rate
-
-
-@pytest.mark.parametrize("others, own", [(0.0, 0.0), (1.0, 0.0), (1.5, 1.0), (0.0, 2.0)])
-def test_cores_busy_elsewhere_counts_other_programs_and_not_this_one(others, own):
-    fake = _FakeMachine(others, own)
-    busy = cores_busy_elsewhere(0.2, machine=fake.machine, own=fake.own,
-                                clock=lambda: fake.now, sleep=fake.sleep)
-    assert busy == pytest.approx(others)
-
-
-def test_the_machines_busy_time_is_read_from_proc_stat_fields(tmp_path, monkeypatch):
-    from sknn_digits._threads import machine_busy_seconds
-
-    stat = tmp_path / "stat"
-    # user nice system idle iowait irq softirq steal: busy = all but idle and iowait
-    stat.write_text("cpu  100 20 30 5000 70 1 2 3 0 0\ncpu0 1 2 3 4\n")
-    monkeypatch.setattr(os, "sysconf", lambda name: 100)
-    assert machine_busy_seconds(stat) == pytest.approx((100 + 20 + 30 + 1 + 2 + 3) / 100)
-
-
-def test_an_unreadable_proc_stat_reads_as_no_load(tmp_path):
-    def missing():
-        raise OSError("no /proc/stat")
-
-    assert cores_busy_elsewhere(0.01, machine=missing) == 0.0
-
-
-@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat (Linux)")
-def test_the_real_reading_is_a_number_of_cores():
-    busy = cores_busy_elsewhere(0.05)
-    assert 0.0 <= busy <= (os.cpu_count() or 1) + 0.5
+#: A problem above PARALLEL_FLOPS per evaluation: it gets the limit in force.
+BIG = ((784, 300, 10), int(PARALLEL_FLOPS) // 700_000 + 1)
 
 
 def _blas_threads():
@@ -106,12 +46,9 @@ def _threads_seen_by_evaluations(X, y, **params):
     return {numpy_threads for numpy_threads, _ in record.seen}
 
 
-def test_blas_threads_follow_problem_size_and_outer_limits(monkeypatch):
+def test_blas_threads_follow_problem_size_and_outer_limits():
     from threadpoolctl import threadpool_limits
 
-    # A quiet machine, whatever else runs beside the tests: the choice under
-    # load is tested above.
-    monkeypatch.setattr(_threads, "cores_busy_elsewhere", lambda: 0.0)
     available = _blas_threads()[0]
     rng = np.random.default_rng(0)
     small_X, small_y = rng.random((100, 8)), rng.integers(0, 3, 100)
@@ -167,15 +104,15 @@ def test_threaded_fits_under_joblib_leave_every_limit_as_it_was(digits):
 
 def _run_interleaved(order):
     """Two fits' thread settings entered and left in ``order`` (e.g. "ABab": A in, B in,
-    A out, B out); returns the numpy threads each fit got."""
+    A out, B out), each in its own thread; returns the numpy threads each fit got."""
     events = {step: threading.Event() for step in order}
     got = {}
 
     def fit(name):
         mine = [s for s in order if s.lower() == name.lower()]
         events[mine[0]].wait()
-        with _threads.blas_threads(lambda available: available) as threads:
-            got[name] = threads
+        with _threads.blas_threads(None, *BIG) as threads:
+            got[name] = (threads, _blas_threads()[0])
             _next(mine[0])
             events[mine[1]].wait()
         _next(mine[1])
@@ -199,203 +136,28 @@ def test_no_interleaving_of_two_fits_leaves_a_limit_changed(order):
     from threadpoolctl import threadpool_limits
 
     before = _blas_threads()
-    got = _run_interleaved(order)
-    assert _blas_threads() == before
-    # Overlapping fits run on one thread each; one alone gets what is available.
-    if order == "AaBb":
-        assert got == {"A": before[0], "B": before[0]}
-    else:
-        assert got["B"] == 1
-    # The same after the main thread itself set a limit last (OpenBLAS then
-    # ignored the ordinary call from other threads).
-    with threadpool_limits(before[0], "blas"):
-        pass
-    got = _run_interleaved(order)
-    assert _blas_threads() == before
-    if order != "AaBb":
-        assert got["B"] == 1
-
-
-def _a_thread_can_lower_the_limit():
-    """Whether another thread can change numpy's BLAS limit whoever set it last.
-
-    OpenBLAS before 0.3.27 (numpy 1.26's) has no ``openblas_set_num_threads_local``
-    and ignores such a change while another thread computes or set the limit.
-    """
-    from threadpoolctl import ThreadpoolController
-
-    return all(c.internal_api != "openblas" or hasattr(c.dynlib, "openblas_set_num_threads_local")
-               for c in ThreadpoolController().lib_controllers
-               if c.user_api == "blas" and "numpy" in c.filepath)
-
-
-def test_overlapping_fits_evaluate_on_one_thread_each(small_digits):
-    X, y = small_digits
-    if not _a_thread_can_lower_the_limit():
-        pytest.skip("this OpenBLAS ignores a thread's change of a limit another thread set")
-    BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)  # the main thread sets last
-    started, read = threading.Barrier(2), threading.Barrier(2)
-
-    class Overlap(Observer):
-        def __init__(self):
-            self.seen = []
-
-        def start(self, params, loss):
-            started.wait(timeout=30)  # both fits are running from here on
-            self.seen.append(_blas_threads()[0])
-            read.wait(timeout=30)  # and neither ends before both have looked
-
-        def step(self, step):
-            self.seen.append(_blas_threads()[0])
-            return step.n_iter >= 3
-
-    observers = [Overlap(), Overlap()]
-
-    def fit(observer):
-        with observing(observer):
-            BackpropMLPClassifier(hidden_layer_sizes=300, max_iter=5, n_threads=2,
-                                  random_state=0).fit(X, y)
-
-    workers = [threading.Thread(target=fit, args=(o,)) for o in observers]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
-    assert observers[0].seen and observers[1].seen
-    # While both run, both evaluate on one thread: the second to enter set it.
-    assert [o.seen[0] for o in observers] == [1, 1]
-
-
-class _FakeBlas:
-    """A BLAS limit that a test can hold up between a fit's reading and its setting."""
-
-    user_api, internal_api, filepath = "blas", "fake", "/site-packages/numpy.libs/libfake.so"
-
-    def __init__(self, limit, on_read, on_set):
-        self.limit, self.on_read, self.on_set = limit, on_read, on_set
-
-    @property
-    def num_threads(self):
-        self.on_read()
-        return self.limit
-
-    def set_num_threads(self, n):
-        self.limit = n
-        self.on_set()
-
-
-def test_a_fit_that_decides_first_sets_first(monkeypatch):
-    # Fit A reads the limit (2) and decides on 2 threads; fit B enters while A
-    # runs and wants 1.  If B could set its 1 between A's reading and A's
-    # setting, A would put 2 back over it and both would run on 2 threads.
-    import threadpoolctl
-
-    blas_threads = _threads._BlasThreads()  # a fresh policy: it looks its libraries up once
-
-    a_decided, b_set, reads = threading.Event(), threading.Event(), {}
-
-    def on_read():
-        name = threading.current_thread().name
-        reads[name] = reads.get(name, 0) + 1
-        if name == "A" and reads[name] == 1:
-            a_decided.set()
-        if name == "A" and reads[name] == 2:  # between A's reading and its setting
-            b_set.wait(timeout=0.5)  # held by the lock, B cannot set meanwhile
-
-    def on_set():
-        if threading.current_thread().name == "B":
-            b_set.set()
-
-    fake = _FakeBlas(2, on_read, on_set)
-
-    class Controller:
-        lib_controllers = [fake]
-
-    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
-    inside, leave, seen = threading.Barrier(2), threading.Event(), []
-
-    def fit():
-        with blas_threads(lambda available: 2):
-            inside.wait(timeout=10)
-            seen.append(fake.limit)
-            leave.wait(timeout=10)
-
-    a = threading.Thread(target=fit, name="A")
-    b = threading.Thread(target=fit, name="B")
-    a.start()
-    assert a_decided.wait(timeout=10)
-    b.start()
-    while len(seen) < 2 and a.is_alive():
-        time.sleep(0.01)
-    leave.set()
-    a.join(timeout=10)
-    b.join(timeout=10)
-    assert seen == [1, 1]  # the second fit's one thread is the limit both run under
-    assert fake.limit == 2  # and the first fit's limit is back after both
-
-
-def test_a_fit_that_ends_first_does_not_raise_the_limit_under_one_still_running(monkeypatch):
-    """Fit A (alone, small) set one thread where two were; fit B joined; when A ended it put
-    the two back while B was still evaluating, so B ran two spinning BLAS threads beside the
-    next fit.  The limit found before A comes back only when the last fit ends."""
-    import threadpoolctl
-
-    blas_threads = _threads._BlasThreads()  # a fresh policy: it looks its libraries up once
-
-    fake = _FakeBlas(2, lambda: None, lambda: None)
-
-    class Controller:
-        lib_controllers = [fake]
-
-    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
-    a_in, b_in, a_out, b_seen = (threading.Event() for _ in range(4))
-    seen = []
-
-    def fit_a():
-        with blas_threads(lambda available: 1):
-            a_in.set()
-            b_in.wait(timeout=10)
-        a_out.set()
-
-    def fit_b():
-        a_in.wait(timeout=10)
-        with blas_threads(lambda available: 2):
-            b_in.set()
-            a_out.wait(timeout=10)
-            seen.append(fake.limit)  # A has ended; B is still running
-        b_seen.set()
-
-    workers = [threading.Thread(target=fit_a), threading.Thread(target=fit_b)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=30)
-    assert seen == [1]
-    assert fake.limit == 2  # put back when the last fit ended
-
-
-def test_the_libraries_are_looked_up_once_and_the_load_read_only_where_it_can_matter(
-        monkeypatch):
-    """Each fit used to read the process's map of libraries (threadpoolctl) and sample the
-    machine's load for 50 ms even where the limit in force left one thread anyway."""
-    import threadpoolctl
-
-    lookups = []
-
-    class Controller:
-        def __init__(self):
-            lookups.append(1)
-            self.lib_controllers = [_FakeBlas(2, lambda: None, lambda: None)]
-
-    monkeypatch.setattr(threadpoolctl, "ThreadpoolController", Controller)
-    policy = _threads._BlasThreads()
-    for _ in range(3):
-        with policy(lambda available: available):
+    for _ in range(2):
+        got = _run_interleaved(order)
+        assert _blas_threads() == before
+        # Each fit runs under the limit it reports.
+        assert all(threads == seen for threads, seen in got.values())
+        # The main thread sets a limit last: threads can still set theirs afterwards.
+        with threadpool_limits(before[0], "blas"):
             pass
-    assert len(lookups) == 1
 
-    readings = []
-    big = ((784, 300, 10), int(PARALLEL_FLOPS) // 700_000 + 1)
-    wanted = evaluation_threads(None, *big, busy_elsewhere=lambda: readings.append(1) or 0.0)
-    assert wanted(1) == 1 and readings == []
-    assert wanted(2) == min(2, os.cpu_count()) and readings == [1]
+
+def test_a_small_fit_in_a_thread_runs_on_one_blas_thread_after_the_main_thread_set_limits(
+        small_digits):
+    """OpenBLAS's limit is process-wide: the thread that set it last held it, and a fit in
+    another thread once ran with the solver on every thread."""
+    from threadpoolctl import threadpool_limits
+
+    X, y = small_digits
+    BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)  # the main thread sets
+    with threadpool_limits(2, "blas"):  # and sets a limit last
+        pass
+    seen = []
+    worker = threading.Thread(target=lambda: seen.append(_threads_seen_by_evaluations(X, y)))
+    worker.start()
+    worker.join(timeout=60)
+    assert seen == [{1}]
