@@ -176,23 +176,22 @@ class Result(NamedTuple):
 def check_fit_memory(layer_sizes, n_rows, itemsize, solver, available=None):
     """Refuse, before anything is allocated, a fit whose arrays cannot fit in memory.
 
-    Counts the 0/1 targets, one evaluation's arrays
-    (:meth:`~sknn_digits.core.Network.evaluation_bytes`) and the solver's
-    vectors: L-BFGS-B's history of corrections, or BFGS's dense inverse
-    Hessian (``n_params ** 2``).  The error names the parameter that makes
-    the fit large.
+    The package's one estimate of a fit's memory.  Per row: three arrays per
+    hidden unit (activation, error, slope) and a row of ones per hidden layer,
+    five per output (targets, pre-activation, cost terms, exponentials,
+    error), and four for the labels, their codes, the row hashes and weights.
+    Per parameter, in float64: L-BFGS-B's
+    history of ``2 m`` corrections and about 24 other vectors (its work
+    arrays, scipy's copies of the point and gradient, the objective's, the
+    evaluation's gradient and penalty; a 2 x 200,000 fit measured 39.7 in
+    all), or BFGS's dense inverse Hessian.  The error names the parameter
+    that makes the fit large.
     """
-    network = Network(layer_sizes)
-    n_params, hidden, outputs = network.n_params, layer_sizes[1:-1], layer_sizes[-1]
-    # Beside the history of corrections (2 m vectors): L-BFGS-B's other work
-    # arrays and bounds (about 9 vectors), scipy's copies of the point and the
-    # gradient with their previous values (4), the start, the result and the
-    # fitted weights (3), the objective's cached point and gradient (2), and
-    # two to spare: a fit of 2 rows by 200,000 features took 39.7 vectors.
-    solver_vectors = (n_params * (n_params + 8) if solver == "BFGS"
-                      else n_params * (2 * LBFGS_MEMORY + 20))
-    needed = (network.evaluation_bytes(n_rows, itemsize) + n_rows * outputs * itemsize
-              + 8 * solver_vectors)
+    n_params = Network(layer_sizes).n_params
+    hidden, outputs = layer_sizes[1:-1], layer_sizes[-1]
+    per_row = 3 * sum(hidden) + len(hidden) + 5 * outputs + 4
+    vectors = n_params + 12 if solver == "BFGS" else 2 * LBFGS_MEMORY + 24
+    needed = itemsize * (n_rows * per_row + 3 * np.getbufsize()) + 8 * n_params * vectors
     if solver == "BFGS" and 8 * n_params**2 > needed / 2:
         cause = (f"solver='BFGS' keeps a dense {n_params}x{n_params} matrix "
                  f"({format_bytes(8 * n_params**2)})")

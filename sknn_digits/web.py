@@ -29,7 +29,7 @@ Routes
     hidden units cannot be shown).
 
 Errors are JSON, ``{"error": "..."}``: 400 for a body that is not the JSON
-above or a ``Host`` that is not this server's, 403 for a ``POST`` from
+above, 403 for a ``POST`` from
 another site's page (its ``Origin``), 404 for any other path, 405 for another
 method, 408 for a body that does not arrive within :data:`REQUEST_TIMEOUT`,
 411 without a ``Content-Length``, 413 for a body over :data:`MAX_BODY_BYTES`
@@ -37,7 +37,8 @@ or a picture over :data:`MAX_DRAWING_PIXELS`, 415 for a body that is not
 ``application/json``, 422 for a picture that cannot be read or holds no ink,
 503 (with ``Retry-After``) while the model is not ready or when more than
 :data:`MAX_PREDICTIONS` drawings wait.  Requests too malformed to reach the
-routes (broken HTTP, oversized headers) get uvicorn's plain-text 400.
+routes (broken HTTP, oversized headers) get uvicorn's plain-text 400, and a
+``Host`` that is not this server's Starlette's plain-text 400.
 
 Limits
 ------
@@ -190,48 +191,60 @@ def _error(status, message, headers=None):
     return JSONResponse({"error": message}, int(status), headers=headers)
 
 
-class _HostAndOriginGuard:
-    """ASGI middleware: the Host and Origin checks, and JSON for anything that escapes.
+def _ip_literal(netloc):
+    """Whether ``netloc`` (``host[:port]``) names an IP address rather than a host name."""
+    from urllib.parse import urlsplit
+
+    try:
+        ipaddress.ip_address(urlsplit(f"//{netloc}").hostname or "")
+    except ValueError:
+        return False
+    return True
+
+
+def _middleware(hosts, origins, any_address_port):
+    """The Host check (Starlette's ``TrustedHostMiddleware``) and the Origin check.
 
     A page on another site cannot use the server through the user's browser:
-    its requests carry that site's name as ``Host`` (DNS rebinding) or its
-    own ``Origin``.  A server bound to every address (``--host 0.0.0.0``)
-    also accepts any IP address with its port: DNS rebinding needs a name,
-    and the machine's addresses on the network are not known in advance.
+    its requests carry that site's name as ``Host`` (DNS rebinding) or its own
+    ``Origin`` (a ``POST`` from any page but the server's own is refused).  A
+    server bound to every address (``--host 0.0.0.0``) also accepts any IP
+    address: DNS rebinding needs a name, and the machine's addresses on the
+    network are not known in advance.
     """
+    from starlette.datastructures import Headers
+    from starlette.middleware import Middleware
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-    def __init__(self, app, hosts, origins, port=None):
-        self.app, self.hosts, self.origins, self.port = app, hosts, origins, port
+    class TrustedHosts(TrustedHostMiddleware):
+        async def __call__(self, scope, receive, send):
+            if any_address_port is not None and scope["type"] == "http" \
+                    and _ip_literal(Headers(scope=scope).get("host", "")):
+                return await self.app(scope, receive, send)
+            return await super().__call__(scope, receive, send)
 
-    def _allowed(self, value, allowed):
-        value = value.lower()
-        if value in allowed:
+    def same_site(origin):
+        if origin in origins:
             return True
-        if self.port is None:
-            return False
-        address, _, port = value.removeprefix("http://").rpartition(":")
-        try:
-            ipaddress.ip_address(address.strip("[]"))
-        except ValueError:
-            return False
-        return port == str(self.port)
+        return (any_address_port is not None and origin.startswith("http://")
+                and _ip_literal(origin[7:])
+                and origin.rpartition(":")[2] == str(any_address_port))
 
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
+    class OriginCheck:
+        def __init__(self, app):
+            self.app = app
+
+        async def __call__(self, scope, receive, send):
+            origin = Headers(scope=scope).get("origin") if scope["type"] == "http" else None
+            if origin is not None and scope["method"] not in ("GET", "HEAD") \
+                    and not same_site(origin.lower()):
+                response = _error(HTTPStatus.FORBIDDEN, f"requests from {origin} are not "
+                                  "answered: only the drawing page itself may send drawings.")
+                return await response(scope, receive, send)
             return await self.app(scope, receive, send)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        host = headers.get("host", "")
-        if not self._allowed(host, self.hosts):
-            response = _error(HTTPStatus.BAD_REQUEST, f"Host {host!r} is not this server's "
-                              "name; open the page at the address sknn-digits draw printed.")
-            return await response(scope, receive, send)
-        origin = headers.get("origin")
-        if scope["method"] not in ("GET", "HEAD") and origin is not None \
-                and not (origin.startswith("http://") and self._allowed(origin, self.origins)):
-            response = _error(HTTPStatus.FORBIDDEN, f"requests from {origin} are not answered: "
-                              "only the drawing page itself may send drawings.")
-            return await response(scope, receive, send)
-        return await self.app(scope, receive, send)
+
+    return [Middleware(TrustedHosts, allowed_hosts=sorted(hosts), www_redirect=False),
+            Middleware(OriginCheck)]
 
 
 #: Headers every answer of the page carries.
@@ -360,7 +373,7 @@ def make_app(state, hosts, origins, any_address_port=None):
         Holds ``reader``: the :class:`DigitReader` answering drawings, or
         None while the model is not ready (the API answers 503).
     hosts : set of str
-        The ``Host`` header values accepted (lower case, with the port).
+        The host names accepted in the ``Host`` header (lower case).
     origins : set of str
         The ``Origin`` values accepted on ``POST`` (lower case).
     any_address_port : int, optional
@@ -369,7 +382,6 @@ def make_app(state, hosts, origins, any_address_port=None):
     """
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.middleware import Middleware
     from starlette.routing import Route
 
     app = DrawingApp(state)
@@ -377,8 +389,7 @@ def make_app(state, hosts, origins, any_address_port=None):
     routes += [Route("/api/model", app.model, methods=["GET"]),
                Route("/predict", app.predict, methods=["POST"])]
     return Starlette(routes=routes,
-                     middleware=[Middleware(_HostAndOriginGuard, hosts=hosts, origins=origins,
-                                            port=any_address_port)],
+                     middleware=_middleware(hosts, origins, any_address_port),
                      exception_handlers={RequestError: _refused, HTTPException: _http_error,
                                          Exception: _failure})
 
@@ -421,13 +432,12 @@ def _is_ip(text):
 
 
 def _names(host, port):
-    """The Host values and Origins of a server bound to ``host``: loopback names and ``host``."""
+    """The host names and Origins of a server bound to ``host``: loopback names and ``host``."""
     names = {"127.0.0.1", "localhost", "[::1]", host.lower()}
     if ":" in host:
         names.add(f"[{host.lower()}]")
-    hosts = {f"{name}:{port}" for name in names} | (set(names) if port == 80
-                                                    else set())
-    return hosts, {f"http://{name}:{port}" for name in names}
+    origins = {f"http://{name}:{port}" for name in names}
+    return names, origins | ({f"http://{name}" for name in names} if port == 80 else set())
 
 
 class DrawingServer:

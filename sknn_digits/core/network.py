@@ -313,29 +313,7 @@ class Network:
         xp = namespace(z)
         return float(xp.mean(_astype(xp.abs(z) > 20, z.dtype)))
 
-    def evaluation_bytes(self, n_rows, itemsize=8):
-        """Bytes one :meth:`loss_gradient` call allocates for ``n_rows`` rows, at most.
-
-        Three arrays per hidden unit and row (its activation, the error
-        passed down, the activation's slope) and a row of ones per hidden
-        layer; four per output unit and row (the pre-activation,
-        ``exp(-|z|)``, the cost's terms and then the sigmoid's numerator, the error);
-        the row weights or ones; three
-        vectors of the parameters' size (the gradient, the penalty's
-        temporary, the solver's copy), and the first layer's gradient once
-        more; and the buffers numpy's ufuncs take to broadcast the first
-        layer's bias down its columns (``np.getbufsize()`` values for each
-        of three operands, at most).  Used to refuse a fit that cannot fit in
-        memory before it starts.
-        """
-        sizes = self.layer_sizes
-        hidden, outputs = sizes[1:-1], sizes[-1]
-        per_row = 3 * sum(hidden) + len(hidden) + 4 * outputs + 1
-        return itemsize * (n_rows * per_row + 3 * self.n_params + sizes[0] * sizes[1]
-                           + 3 * np.getbufsize())
-
     # ------------------------------------------------------------ the cost
-
 
     def penalty(self, params, alpha, m):
         """The regulariser ``alpha / (2 m) * sum of squared weights`` and its gradient.
