@@ -23,7 +23,6 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from . import _dask
 from ._compat import _check_sample_weight, device, get_namespace_and_device
-from ._models import json_label
 from ._training import Objective, WeightFacts, check_fit_memory
 from .core import host_dtype, namespace, to_numpy
 
@@ -254,3 +253,14 @@ def sample_weights(placement, sample_weight, class_weight, y, classes, multilabe
                          "point holds; scale the weights down (only their ratios matter "
                          "to the data term).")
     return sample_weight
+
+
+def json_label(label):
+    """A class label as a plain Python value (``numpy.int64(3)`` -> ``3``), for JSON.
+
+    Examples
+    --------
+    >>> json_label(np.int64(3)), json_label("seven")
+    (3, 'seven')
+    """
+    return label.item() if isinstance(label, np.generic) else label

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ._data import json_label
 from ._files import check_writable, write_atomic, write_atomic_all
-from ._models import check_features, json_label
 from ._observers import Progress, observing
 
 USER_ERRORS = (ValueError, TypeError, FileNotFoundError, FileExistsError, ImportError, OSError)
@@ -346,7 +346,7 @@ def _given_model(args):
 def _reading_model(args):
     """The model ``predict`` and ``draw`` read digits with (given, or trained now), and how it
     wants pictures when that is known from where it came (else None)."""
-    from .picture_input import COURSE_PICTURES
+    from .preprocessing import COURSE_PICTURES
 
     if args.model is not None or args.ex4_weights is not None:
         return _given_model(args), (COURSE_PICTURES if args.ex4_weights is not None else None)
@@ -359,7 +359,7 @@ def _reading_model(args):
 
 def _picture_input(model, known, args):
     """How ``model`` wants pictures, or one error saying why it cannot read them."""
-    from .picture_input import picture_input
+    from .preprocessing import picture_input
 
     if known is not None:
         return known
@@ -500,3 +500,20 @@ def _check_out(path, force):
 def _printable(path):
     """The path as text: bytes that are not UTF-8 in a file name show as U+FFFD."""
     return os.fsencode(path).decode("utf-8", errors="replace")
+
+
+def check_features(model, n_features, source):
+    """Refuse data whose rows do not have the ``n_features`` ``model`` was fitted with.
+
+    Examples
+    --------
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> model = BackpropMLPClassifier(max_iter=2).fit([[0.0, 1.0], [1.0, 0.0]], [0, 1])
+    >>> check_features(model, 3, "data.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: the model expects 2 features per sample but data.csv has 3.
+    """
+    if getattr(model, "n_features_in_", n_features) != n_features:
+        raise ValueError(f"the model expects {model.n_features_in_} features per sample but "
+                         f"{source} has {n_features}.")

@@ -327,7 +327,7 @@ def _network_values(network, number, arrays):
 
 
 def _picture_contract(model):
-    from .picture_input import picture_input
+    from .preprocessing import picture_input
 
     try:
         contract = picture_input(model)

@@ -8,8 +8,7 @@ matplotlib is an optional extra: ``pip install "sknn_digits[plot]"``.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ._models import split_pipeline
-from .preprocessing import features_to_images, guess_layout
+from .preprocessing import features_to_images, guess_layout, split_pipeline
 
 __all__ = [
     "OVERVIEW",

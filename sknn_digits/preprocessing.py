@@ -53,9 +53,24 @@ itself.
 * ``digits``: the 32x32 bitmap divided into 4x4 blocks and the ink pixels in
   each block counted, 0..16.
 
+**3. The model's contract** (:func:`picture_input`): a model also learned a
+value range and an ink polarity from its training rows: the bundled digits
+hold ink as 0..16, Kaggle's MNIST files as 0..255, an inverted scan as 255..0.
+A picture fed in another range is read wrongly without a word (nearly every
+digit a "3"), so the contract is read from what the model recorded in
+training, and refused when it recorded nothing it could be read from: the
+layout from the number of features the model takes; the range and the
+polarity from a pipeline's first step, a
+:class:`~sklearn.preprocessing.MinMaxScaler` (what ``sknn-digits train`` and
+:func:`~sknn_digits.workflow.default_pipeline` put there): the least and
+greatest value any training feature took are paper and full ink, and the
+frame's border, which a framed digit leaves as paper, tells which is which.
+The course's own weights come with their data's contract,
+:data:`COURSE_PICTURES`.
+
 Decoding files and bytes into grey levels and ink is :mod:`sknn_digits.images`'
-job, and slanted training copies :mod:`sknn_digits.augmentation`'s; their
-public names are re-exported here.
+job; its public names are re-exported here.  :func:`slant_digits` makes
+slanted training copies of the bundled digits, as people slant their digits.
 """
 
 from numbers import Real
@@ -67,22 +82,25 @@ from scipy import ndimage
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ._compat import Interval, StrOptions
-from .augmentation import slant_digits
 from .images import MAX_IMAGE_PIXELS, _ink, _to_gray, decode_image, read_image
 
 __all__ = [
+    "COURSE_PICTURES",
     "FRAMES",
     "LAYOUTS",
     "MAX_IMAGE_PIXELS",
     "WORKING_SIDE",
     "DigitImageTransformer",
+    "PictureInput",
     "decode_image",
     "features_to_images",
     "guess_layout",
     "images_to_features",
+    "picture_input",
     "pooled",
     "read_image",
     "slant_digits",
+    "split_pipeline",
     "widen_strokes",
 ]
 
@@ -520,3 +538,138 @@ class DigitImageTransformer(TransformerMixin, BaseEstimator):
         tags.requires_fit = False
         tags.input_tags.two_d_array = False
         return tags
+
+
+# ---------------------------------------------------------------- a model's contract
+
+def split_pipeline(model):
+    """``(before, last)``: the steps before a pipeline's last one (None if none) and that step.
+
+    A model that is not a pipeline is its own last step.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> before, last = split_pipeline(make_pipeline(MinMaxScaler(), BackpropMLPClassifier()))
+    >>> type(before).__name__, type(last).__name__
+    ('Pipeline', 'BackpropMLPClassifier')
+    >>> split_pipeline(BackpropMLPClassifier())[0] is None
+    True
+    """
+    steps = getattr(model, "steps", None)
+    if not steps:
+        return None, model
+    return (model[:-1] if len(steps) > 1 else None), steps[-1][1]
+
+
+class PictureInput(NamedTuple):
+    """How a model's training rows stored a picture of a digit."""
+
+    layout: str  #: "digits", "ex4" or "mnist": side, order and framing
+    paper: float  #: the value of a blank pixel
+    ink: float  #: the value of full ink
+
+    def rows(self, features):
+        """Rows of :class:`~sknn_digits.preprocessing.DigitImageTransformer` features (ink
+        0..the layout's scale) in this contract's range and polarity.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn_digits.preprocessing import PictureInput
+        >>> PictureInput("digits", paper=255.0, ink=0.0).rows(np.array([[0.0, 8.0, 16.0]]))
+        array([[255. , 127.5,   0. ]])
+        """
+        share = np.asarray(features, dtype=np.float64) / LAYOUTS[self.layout].scale
+        return self.paper + share * (self.ink - self.paper)
+
+
+#: The course's data (ex4data1.mat): 20x20 digits, column by column, ink 0..1.
+COURSE_PICTURES = PictureInput("ex4", paper=0.0, ink=1.0)
+
+
+def picture_input(model):
+    """The :class:`PictureInput` ``model`` was trained on, or a ValueError saying why it
+    cannot be known.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits import BackpropMLPClassifier
+    >>> from sknn_digits.workflow import default_pipeline
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = default_pipeline(BackpropMLPClassifier(max_iter=5)).fit(X * 255 / 16, y)
+    >>> picture_input(model)
+    PictureInput(layout='digits', paper=0.0, ink=255.0)
+    """
+    n_features = getattr(model, "n_features_in_", None)
+    try:
+        layout = guess_layout(n_features)
+    except ValueError:
+        raise ValueError(f"the model takes {n_features} features, which is no picture layout "
+                         "(digits 8x8 = 64, the course's 20x20 = 400, MNIST's 28x28 = "
+                         "784): predict its rows with --data instead.") from None
+    first = model.steps[0][1] if getattr(model, "steps", None) else None
+    low, high = getattr(first, "data_min_", None), getattr(first, "data_max_", None)
+    if split_pipeline(model)[0] is None or low is None or high is None:
+        raise ValueError(
+            "the model does not record the range of the rows it was trained on, so a "
+            "picture cannot be brought to it without a guess (its first step would be a "
+            "MinMaxScaler, as in models sknn-digits train makes): train it so, or predict "
+            "rows in its own format with --data.")
+    paper, ink = float(np.min(low)), float(np.max(high))
+    if not ink > paper:
+        raise ValueError(f"the model's training rows all held {paper:g}: there is no ink "
+                         "range to bring a picture to.")
+    side = LAYOUTS[layout].side
+    border = np.ones((side, side), dtype=bool)
+    border[1:-1, 1:-1] = False
+    # A framed digit leaves the border as paper: its least value there is paper's.
+    if np.median(np.asarray(low).reshape(side, side)[border]) > (paper + ink) / 2:
+        paper, ink = ink, paper
+    return PictureInput(layout, paper, ink)
+
+
+# ---------------------------------------------------------------- slanted copies
+
+def slant_digits(X, angles=(-20, -10, 10, 20)):
+    """Copies of 8x8 ``load_digits`` rows slanted by each of ``angles`` (degrees).
+
+    Each digit is slanted where its data were made: its 32x32 bitmap (the
+    8x8 counts spread back over their 4x4 blocks, linearly), sheared about
+    its centre so the top leans right for a positive angle, thresholded at
+    half ink and counted in 4x4 blocks again.  For training readers of
+    drawn digits, which people slant either way.
+
+    Parameters
+    ----------
+    X : array-like of shape (n, 64)
+        Rows in the ``digits`` layout (0..16).
+    angles : sequence of float, default=(-20, -10, 10, 20)
+
+    Returns
+    -------
+    ndarray of shape (n * len(angles), 64)
+        The rows slanted by ``angles[0]``, then by ``angles[1]``, ...
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn_digits.preprocessing import slant_digits
+    >>> X, y = load_digits(return_X_y=True)
+    >>> slant_digits(X[:5]).shape
+    (20, 64)
+    """
+    images = np.asarray(X, dtype=np.float64).reshape(-1, 8, 8) / 16.0
+    bitmaps = np.stack([ndimage.zoom(image, 4, order=1) for image in images])
+    slanted = []
+    for angle in angles:
+        shear = np.tan(np.radians(angle))
+        # output (r, c) reads input (r, c - shear * (centre - r)): the top moves right
+        matrix, offset = np.array([[1.0, 0.0], [shear, 1.0]]), (0.0, -shear * 15.5)
+        for bitmap in bitmaps:
+            moved = ndimage.affine_transform(bitmap, matrix, offset=offset, order=1)
+            slanted.append((moved >= 0.5).reshape(8, 4, 8, 4).sum(axis=(1, 3)).ravel())
+    return np.asarray(slanted, dtype=np.float64)

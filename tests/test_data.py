@@ -56,3 +56,11 @@ def test_encoder_refuses_one_class_and_changed_classes():
 def test_weights_whose_sum_overflows_are_refused(sample_weight, class_weight):
     with pytest.raises(ValueError, match="sums to more than floating point holds"):
         _weights(sample_weight, class_weight, np.array([0, 1, 0, 1]))
+
+
+def test_json_label_gives_plain_python_values():
+    from sknn_digits._data import json_label
+
+    assert type(json_label(np.int64(3))) is int
+    assert type(json_label(np.str_("a"))) is str
+    assert json_label("b") == "b" and json_label(True) is True

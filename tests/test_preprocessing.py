@@ -420,3 +420,19 @@ def test_the_largest_drawing_is_read_within_a_few_hundred_mb():
                           timeout=300, check=True)
     before, after = map(int, done.stdout.split())  # KiB on Linux
     assert (after - before) * 1024 < 400 * 2**20
+
+
+def test_split_pipeline_gives_the_steps_before_and_the_last():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    from sknn_digits import BackpropMLPClassifier
+    from sknn_digits.preprocessing import split_pipeline
+
+    network = BackpropMLPClassifier()
+    assert split_pipeline(network) == (None, network)
+    before, last = split_pipeline(make_pipeline(network))
+    assert before is None and last is network
+    before, last = split_pipeline(make_pipeline(StandardScaler(), MinMaxScaler(), network))
+    assert last is network and [name for name, _ in before.steps] == [
+        "standardscaler", "minmaxscaler"]

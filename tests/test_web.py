@@ -319,7 +319,7 @@ def test_a_model_that_records_no_input_range_is_refused_not_guessed():
 
 def test_the_course_network_reads_a_drawing(course_weights_file):
     from sknn_digits.datasets import load_ex4_model
-    from sknn_digits.picture_input import COURSE_PICTURES
+    from sknn_digits.preprocessing import COURSE_PICTURES
     from sknn_digits.web import DigitReader
 
     reader = DigitReader(load_ex4_model(course_weights_file), COURSE_PICTURES)
