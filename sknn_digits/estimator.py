@@ -528,8 +528,7 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
     def _forward(self, X, method):
         """The hidden activations and the output's pre-activation ``z`` for ``X``: one pass."""
         X = self._validated(X, method)
-        network = self.network_
-        return network.hidden_and_decision(network.pack(self.coefs_, self.intercepts_), X)
+        return self.network_.hidden_and_decision((self.coefs_, self.intercepts_), X)
 
     def _decision(self, X, method):
         """The output's pre-activation ``z`` for ``X``, in chunks of rows whose activations
@@ -538,14 +537,13 @@ class BackpropMLPClassifier(CallbackSupportMixin, ClassifierMixin, BaseEstimator
         from sklearn.utils import gen_batches
 
         X = self._validated(X, method)
-        network = self.network_
-        params = network.pack(self.coefs_, self.intercepts_)
+        network, layers = self.network_, (self.coefs_, self.intercepts_)
         # Per row: each layer's pre-activation and activation, float64 at most.
         row_bytes = 2 * sum(network.layer_sizes[1:]) * 8
         rows = max(1, int(get_config()["working_memory"] * 2**20) // row_bytes)
         if X.shape[0] <= rows:
-            return network.decision(params, X)
-        chunks = [network.decision(params, X[batch]) for batch in gen_batches(X.shape[0], rows)]
+            return network.decision(layers, X)
+        chunks = [network.decision(layers, X[batch]) for batch in gen_batches(X.shape[0], rows)]
         xp = namespace(chunks[0])
         return (np.concatenate if xp is np else xp.concat)(chunks, axis=0)
 

@@ -660,3 +660,27 @@ def test_a_wide_networks_predictions_are_computed_in_chunks_of_working_memory():
     assert peak < 24 * 2**20, peak
     np.testing.assert_allclose(proba[:100], expected, rtol=1e-12)
     assert proba.shape == (2000, 3)
+
+
+def test_predictions_read_the_fitted_layers_without_packing_a_flat_vector(monkeypatch,
+                                                                         small_digits):
+    """Every predict packed coefs_ into the solver's flat vector only to unpack it again."""
+    from sknn_digits.core import Network
+
+    X, y = small_digits
+    model = BackpropMLPClassifier(hidden_layer_sizes=(12, 7), max_iter=20,
+                                  random_state=0).fit(X, y)
+    expected = (model.predict_proba(X), model.predict_log_proba(X), model.predict(X),
+                *model.activations(X)[0], model.activations(X)[1])
+
+    def no_packing(self, coefs, intercepts):
+        raise AssertionError("a flat vector was packed")
+
+    monkeypatch.setattr(Network, "pack", no_packing)
+    got = (model.predict_proba(X), model.predict_log_proba(X), model.predict(X),
+           *model.activations(X)[0], model.activations(X)[1])
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+    # The same in float32: the layers are cast to the data's dtype.
+    np.testing.assert_allclose(model.predict_proba(X.astype(np.float32)), expected[0],
+                               atol=1e-5)

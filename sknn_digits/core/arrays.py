@@ -90,10 +90,10 @@ def host_dtype(X):
 
 
 def _astype(x, dtype):
-    """``x`` in ``dtype`` (numpy 1.26 has no ``np.astype``)."""
-    return x.astype(dtype) if isinstance(x, np.ndarray) else namespace(x).astype(x, dtype)
-
-
+    """``x`` in ``dtype``, not copied when it is already (numpy 1.26 has no ``np.astype``)."""
+    if isinstance(x, np.ndarray):
+        return x.astype(dtype, copy=False)
+    return namespace(x).astype(x, dtype, copy=False)
 
 
 def _scratch(workspace, key, shape, dtype):

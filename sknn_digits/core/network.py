@@ -231,8 +231,17 @@ class Network:
 
         With ``like`` (an input ``X``), ``params`` are first brought to its
         namespace, device and float dtype: the solver's float64 host vector
-        becomes the network's weights where the data are.
+        becomes the network's weights where the data are.  ``params`` may
+        also be the layers themselves, a pair ``(coefs, intercepts)`` (a
+        fitted model's): they are used as they are, cast to ``like``'s dtype,
+        and no flat vector is made.
         """
+        if isinstance(params, tuple) and len(params) == 2:
+            coefs, intercepts = params
+            if like is None:
+                return list(coefs), list(intercepts)
+            dtype = _compute_dtype(like)
+            return [_astype(W, dtype) for W in coefs], [_astype(b, dtype) for b in intercepts]
         if like is not None:
             params = self.params_like(params, like)
         if not isinstance(params, np.ndarray) or params.shape != (self.n_params,):
