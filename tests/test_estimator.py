@@ -457,11 +457,16 @@ def test_failed_warm_start_refit_keeps_the_output_layer(small_digits):
     np.testing.assert_array_equal(clf.predict_proba(X), proba)
 
 
-@pytest.mark.parametrize("weight", [-1.0, np.nan, np.inf])
-def test_class_weights_must_be_finite_and_non_negative(small_digits, weight):
+@pytest.mark.parametrize("class_weight, message", [
+    ({0: -1.0}, "class_weight.*finite, non-negative"),
+    ({0: np.nan}, "class_weight.*finite, non-negative"),
+    ({0: np.inf}, "class_weight.*finite, non-negative"),
+    (dict.fromkeys(range(10), 0.0), "zero for every sample"),
+])
+def test_unusable_class_weights_are_refused_by_name(small_digits, class_weight, message):
     X, y = small_digits
-    with pytest.raises(ValueError, match="class_weight"):
-        BackpropMLPClassifier(class_weight={0: weight}, max_iter=5).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        BackpropMLPClassifier(class_weight=class_weight, max_iter=5).fit(X, y)
 
 
 def _non_canonical_csr(X):
