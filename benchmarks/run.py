@@ -696,15 +696,20 @@ def second_order(report, X, y, repeats):
     return rows
 
 
-def _bar_panel(ax, labels, values, colour, goal, goal_label, ylabel, title):
-    """Bars of ratios with the goal dashed in red and parity (1.0) in grey."""
-    ax.bar(range(len(values)), values, color=colour)
-    ax.set_xticks(range(len(values)), labels, fontsize=8, rotation=30, ha="right")
-    ax.axhline(goal, color="red", linestyle="--", label=goal_label)
-    ax.axhline(1.0, color="gray", linewidth=0.8)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title, fontsize=10)
-    ax.legend(fontsize=8)
+def _bar_panel(ax, labels, values, colour, goal, goal_label, xlabel, title):
+    """Horizontal bars of ratios, each with its value, the goal dashed in red and parity (1.0)
+    in grey: labels read across, at the size of the page's text."""
+    positions = range(len(values))[::-1]  # the first row on top
+    ax.barh(positions, values, color=colour)
+    ax.set_yticks(positions, labels, fontsize=11)
+    for y, value in zip(positions, values):
+        ax.text(value, y, f" {value:.2f}", va="center", fontsize=11)
+    ax.axvline(goal, color="red", linestyle="--", label=goal_label)
+    ax.axvline(1.0, color="gray", linewidth=0.8)
+    ax.set_xlim(0, max(*values, goal, 1.0) * 1.5)  # room for the legend beside the bars
+    ax.set_xlabel(xlabel, fontsize=11)
+    ax.set_title(title, fontsize=12)
+    ax.legend(fontsize=10, loc="lower right")
 
 
 def plot(path, floor_bars, fit_ratios, grid_ratio, f32_speedup):
@@ -713,15 +718,17 @@ def plot(path, floor_bars, fit_ratios, grid_ratio, f32_speedup):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 5))
-    _bar_panel(left, [label for label, _ in floor_bars], [ratio for _, ratio in floor_bars],
-               "#4c72b0", 1.3, "goal 1.3", "evaluation time / its floor (the slower entry)",
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 9),
+                                      height_ratios=[len(floor_bars), len(fit_ratios) + 2])
+    _bar_panel(top, [label.replace("\n", ", ") for label, _ in floor_bars],
+               [ratio for _, ratio in floor_bars], "#4c72b0", 1.3, "goal 1.3",
+               "evaluation time / its floor (the slower entry)",
                "Cost and gradient against the floor")
-    _bar_panel(right, [*(f"fit {label}" for label in fit_ratios), "grid search, n_jobs=2",
-                       "float32 (1 / speed-up)"],
+    _bar_panel(bottom, [*(f"fit {label}" for label in fit_ratios), "grid search, n_jobs=2",
+                        "float32 (1 / speed-up)"],
                [*fit_ratios.values(), grid_ratio, 1 / f32_speedup], "#55a868",
                0.8, "goal 0.8 (float32: 0.625)", "time ratio (lower is faster)",
-               "sknn_digits / MLPClassifier at one thread, and float32 / float64")
+               "sknn_digits / MLPClassifier at one thread; float32 / float64")
     fig.tight_layout()
     write_atomic(path, lambda temporary: fig.savefig(temporary, format="png", dpi=100),
                  overwrite=True)
