@@ -432,13 +432,26 @@ def test_aligned_copies_only_what_is_misaligned():
     np.testing.assert_array_equal(fixed, x)
 
 
+@pytest.fixture(params=["numpy", "compiled"])
+def kernel(request, monkeypatch):
+    """Each kernel in turn: the numpy one, and the compiled loops where they were built."""
+    from sknn_digits.core import numpy_kernel
+
+    if request.param == "numpy":
+        monkeypatch.setattr(numpy_kernel, "_fused", None)
+    elif numpy_kernel.kernel() != "compiled":
+        pytest.skip("the compiled kernel was not built here (no compiler at install time)")
+    return request.param
+
+
 @pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "identity"])
 @pytest.mark.parametrize("output", ["logistic", "softmax"])
 @pytest.mark.parametrize("case", ["plain", "weighted", "sparse", "float32", "no hidden",
-                                  "two hidden", "chunk"])
-def test_the_numpy_kernel_equals_the_generic_path(activation, output, case):
+                                  "two hidden", "chunk", "saturated", "float32 weighted"])
+def test_the_numpy_kernel_equals_the_generic_path(activation, output, case, kernel):
     """The fast path and the equations as written, on the same numpy input: cost (the
-    loss and the penalty), output error, backward pass and layer gradients all agree."""
+    loss and the penalty), output error, backward pass and layer gradients all agree, with
+    the compiled loops and without."""
     rng = np.random.default_rng(7)
     sizes = {"no hidden": (5, 3), "two hidden": (5, 6, 4, 3)}.get(case, (5, 6, 3))
     network = Network(sizes, activation, output)
@@ -451,16 +464,35 @@ def test_the_numpy_kernel_equals_the_generic_path(activation, output, case):
     if case == "sparse":
         X[X < 0.5] = 0.0
         X = sparse.csr_matrix(X)
-    if case == "float32":
+    if case == "float32 weighted":
+        kwargs["sample_weight"] = (rng.random(30) + 0.2).astype(np.float32)
+    if case.startswith("float32"):
         X, Y, params = X.astype(np.float32), Y.astype(np.float32), params.astype(np.float32)
+    if case == "saturated":  # |z| in the hundreds: the sigmoid's and softmax's tails
+        params = params * 200
     if case == "chunk":  # a cluster's chunk: the whole set's normaliser, no penalty
         kwargs = {"normaliser": 120.0, "alpha": 0.0}
     fast = network.loss_gradient(params, X, Y, **kwargs)
     generic = network._loss_gradient_generic(params, X, Y, **kwargs)
-    tolerance = 1e-5 if case == "float32" else 1e-12
+    tolerance = 1e-5 if case.startswith("float32") else 1e-12
     assert fast[0] == pytest.approx(generic[0], rel=tolerance)
     np.testing.assert_allclose(fast[1], generic[1], rtol=tolerance,
                                atol=tolerance * np.abs(generic[1]).max())
+
+
+def test_loading_the_compiled_kernel_leaves_subnormal_numbers_alone():
+    """A module linked with -ffast-math may set the processor's flush-to-zero mode for the
+    whole process as it loads; setup.py gives the flag to the compiler only."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\n"
+            "from sknn_digits.core import numpy_kernel\n"
+            "tiny = np.array([np.finfo(np.float64).tiny])\n"
+            "print(numpy_kernel.kernel(), bool((tiny / 4)[0] > 0))\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.split()[1] == "True", done.stdout
 
 
 def test_the_core_imports_nothing_of_scikit_learn():

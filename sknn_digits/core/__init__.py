@@ -51,7 +51,9 @@ Its modules, from the bottom up
   in any array namespace (the equations above, BP1-BP4);
 - :mod:`~sknn_digits.core.numpy_kernel`: the same equations for numpy with
   fewer passes over memory (the fast path; ``tests/test_core.py`` holds it
-  equal to the generic one);
+  equal to the generic one), whose element-wise passes the compiled loops
+  (``_fused.pyx`` over ``_fused_loops.h``, built where a compiler exists)
+  fuse where they were built (:func:`kernel` says which runs);
 - :mod:`~sknn_digits.core.optimizers`: the stochastic solvers' update rules.
 
 The course's own functions of the layer sizes (``nn_cost_function``, ...)
@@ -62,6 +64,7 @@ from .activations import ACTIVATIONS, sigmoid
 from .arrays import aligned, device_of, host_dtype, namespace, to_numpy
 from .layout import layer_slices, n_params, unpack
 from .network import Network, forward
+from .numpy_kernel import kernel
 from .outputs import OUTPUTS, label_indices, softplus, true_labels
 
 __all__ = [
@@ -72,6 +75,7 @@ __all__ = [
     "device_of",
     "forward",
     "host_dtype",
+    "kernel",
     "label_indices",
     "layer_slices",
     "n_params",

@@ -1,5 +1,10 @@
 """The numpy evaluation of :meth:`~sknn_digits.core.Network.loss_gradient`: the
 equations of :mod:`.network` with fewer passes over memory.
+
+Where the compiled kernel was built (``sknn_digits.core._fused``, by ``setup.py`` where a
+compiler exists), its loops take the element-wise passes of the sigmoid and of the
+logistic and softmax outputs, each fused into one pass that runs without the interpreter
+lock; the numpy code beside each call is the reference they are held equal to.
 """
 
 
@@ -9,6 +14,36 @@ from scipy import sparse
 from .activations import ACTIVATIONS
 from .arrays import _compute_dtype, _numpy_params, _product, aligned
 from .outputs import OUTPUTS
+
+try:  # the compiled loops, where setup.py could build them
+    from . import _fused
+except ImportError:  # no compiler at install time: numpy alone
+    _fused = None
+
+
+def kernel():
+    """``"compiled"`` where the compiled loops were built and load, else ``"numpy"``.
+
+    Examples
+    --------
+    >>> from sknn_digits.core import kernel
+    >>> kernel() in ("compiled", "numpy")
+    True
+    """
+    return "numpy" if _fused is None else "compiled"
+
+
+def _compiled(*arrays):
+    """The compiled loops, if they take these arrays (C-contiguous, one float dtype), else
+    None."""
+    if _fused is None:
+        return None
+    dtype = arrays[0].dtype
+    if dtype not in (np.float32, np.float64):
+        return None
+    if all(a.dtype == dtype and a.flags.c_contiguous for a in arrays):
+        return _fused
+    return None
 
 # ---------------------------------------------------------------------------
 # The numpy evaluation: the same equations with fewer passes over memory.
@@ -30,7 +65,7 @@ from .outputs import OUTPUTS
 # ---------------------------------------------------------------------------
 
 
-def _logistic_output(z, Y, scale, buffers):
+def _logistic_output(z, Y, scale, unit, buffers):
     """The course's output: data term ``sum w_i sum_k (softplus(z) - y z)`` and ``h - y``.
 
     The maths of :func:`~sknn_digits.core.outputs.logistic_loss` and
@@ -44,9 +79,14 @@ def _logistic_output(z, Y, scale, buffers):
       pass costs more than the ``exp`` it would save (performance.rst).
 
     ``scale`` is None for rows of equal weight (the caller divides by ``m``
-    once) or the column of per-row weights ``w_i``.  ``delta`` (the second
-    result) is written over ``buffers.delta``.
+    once) or the column of per-row weights ``w_i``; ``unit`` multiplies the
+    error (equal weights' ``1/m``).  ``delta`` (the second result) is written
+    over ``buffers.delta``.
     """
+    compiled = _compiled(z, Y, buffers.delta)
+    if compiled is not None:  # the same maths, one pass
+        weights = None if scale is None else scale.reshape(-1)
+        return compiled.output("logistic", z, Y, weights, unit, buffers.delta), buffers.delta
     e, u, delta = buffers.scratch, buffers.terms, buffers.delta
     np.abs(z, out=e)
     np.add(z, e, out=u)  # 2 max(z, 0), exactly, and cheaper than np.maximum with a scalar
@@ -65,10 +105,12 @@ def _logistic_output(z, Y, scale, buffers):
     delta -= Y
     if scale is not None:
         delta *= scale
+    if unit != 1.0:
+        delta *= unit
     return J, delta
 
 
-def _softmax_output(z, Y, scale):
+def _softmax_output(z, Y, scale, unit, buffers):
     """The softmax output's cost and error from one ``exp``: this kernel's repeat of
     :func:`~sknn_digits.core.outputs.softmax_loss` and softmax's ``h`` (the generic path's
     two), held equal to them by ``tests/test_core.py``.
@@ -77,6 +119,10 @@ def _softmax_output(z, Y, scale):
     :math:`\\log \\mathrm{softmax}(z)_k = s_k - \\log T`, so the cost is
     :math:`\\sum_k y_k \\log T - \\sum_k y_k s_k` and :math:`h = e^{s} / T`.
     """
+    compiled = _compiled(z, Y, buffers.delta)
+    if compiled is not None:  # the same maths, one pass per row
+        weights = None if scale is None else scale.reshape(-1)
+        return compiled.output("softmax", z, Y, weights, unit, buffers.delta), buffers.delta
     shifted = z - z.max(axis=1, keepdims=True)
     h = np.exp(shifted)
     total = h.sum(axis=1, keepdims=True)
@@ -87,10 +133,12 @@ def _softmax_output(z, Y, scale):
     h -= Y
     if scale is not None:
         h *= scale
+    if unit != 1.0:
+        h *= unit
     return J, h
 
 
-def _generic_output(output, z, Y, scale):
+def _generic_output(output, z, Y, scale, unit):
     """Any other output (softmax): its own loss and ``h``, as the generic path computes them."""
     out = OUTPUTS[output]
     losses = out.loss(z, Y)
@@ -99,6 +147,8 @@ def _generic_output(output, z, Y, scale):
     delta -= Y
     if scale is not None:
         delta *= scale
+    if unit != 1.0:
+        delta *= unit
     return J, delta
 
 
@@ -125,8 +175,9 @@ class _Buffers:
         self.back = [np.empty((width, n_rows), dtype) for width in hidden]
         self.slope = [np.empty((width, n_rows), dtype) for width in hidden]
         self.z = np.empty((n_rows, layer_sizes[-1]), dtype)
-        if logistic_output:  # (a softmax output makes its own)
-            self.scratch, self.terms, self.delta = (np.empty_like(self.z) for _ in range(3))
+        self.delta = np.empty_like(self.z)
+        if logistic_output:
+            self.scratch, self.terms = np.empty_like(self.z), np.empty_like(self.z)
         self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
         self.penalty = np.empty(max(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), dtype)
         self.ones = np.ones(n_rows, dtype)
@@ -182,15 +233,14 @@ def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers, unit=None
     the whole gradient).
     """
     z_out = _forward_transposed(network, blocks, X, buffers)
+    unit = 1.0 if unit is None else unit
     # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
     if network.output == "logistic":
-        J, delta = _logistic_output(z_out, Y, scale, buffers)
+        J, delta = _logistic_output(z_out, Y, scale, unit, buffers)
     elif network.output == "softmax":
-        J, delta = _softmax_output(z_out, Y, scale)
+        J, delta = _softmax_output(z_out, Y, scale, unit, buffers)
     else:
-        J, delta = _generic_output(network.output, z_out, Y, scale)
-    if unit is not None:
-        delta *= unit
+        J, delta = _generic_output(network.output, z_out, Y, scale, unit)
     _backward_transposed(network, blocks, grad_blocks, X, delta, buffers)
     return J
 
@@ -217,7 +267,10 @@ def _forward_transposed(network, blocks, X, buffers):
                 np.subtract(-block[0][:, None], a_t, out=a_t)
             else:
                 a_t += block[0][:, None]
-        if logistic:  # a_t holds -z: 1 / (1 + exp(-z))
+        compiled = _compiled(a_t, buffers.slope[layer]) if logistic else None
+        if compiled is not None:  # the four passes below in one
+            compiled.sigmoid_slope(a_t, buffers.slope[layer])
+        elif logistic:  # a_t holds -z: 1 / (1 + exp(-z))
             np.exp(a_t, out=a_t)
             a_t += 1.0
             np.divide(1.0, a_t, out=a_t)  # (np.reciprocal is slower: performance.rst)
@@ -241,7 +294,10 @@ def _backward_transposed(network, blocks, grad_blocks, X, delta, buffers):
         np.matmul(H, delta_t.T, out=grad_blocks[layer])               # [dJ/db_l; dJ/dW_l]
         back = np.matmul(blocks[layer][1:], delta_t, out=buffers.back[layer - 1])
         a_t, slope = H[1:], buffers.slope[layer - 1]
-        if logistic:  # g'(z) = a (1 - a), 1 - a kept from the forward pass
+        compiled = _compiled(back, a_t, slope) if logistic else None
+        if compiled is not None:  # the two passes below in one
+            compiled.sigmoid_back(back, a_t, slope)
+        elif logistic:  # g'(z) = a (1 - a), 1 - a kept from the forward pass
             back *= a_t
             back *= slope
         else:
