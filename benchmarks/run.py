@@ -618,14 +618,14 @@ def thread_policy(report, cases, repeats):
                      f"{everything:.2f}", quiet[2], f"{loaded[0]:.2f}", f"{loaded[1]:.2f}",
                      loaded[2]])
     report.table(
-        "BLAS threads: cost evaluations on 1 thread or 2 (the solver on 1), on a quiet "
+        "BLAS threads: fits on 1 thread or 2, on a quiet "
         "machine and with another program keeping one core busy",
         ["problem", "multiply-adds per evaluation", "quiet: 1 thread (s)", "quiet: 2 (s)",
          "quiet: 2 threads everywhere (s)", "quiet: picks", "loaded: 1 thread (s)",
          "loaded: 2 (s)", "loaded: picks"],
         rows,
         "L-BFGS-B's own work is on vectors of n_params; a second thread there only "
-        "costs time, so the solver always runs on one.  With n_threads=None a fit picks its "
+        "costs time in a small fit.  With n_threads=None a fit picks its "
         "threads by the problem's size alone: on a loaded machine the user sets n_threads.",
     )
     return rows

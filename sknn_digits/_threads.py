@@ -1,7 +1,9 @@
-"""BLAS threads for a fit: numpy's by the problem's size, the solver's one, put back after.
+"""BLAS threads for a fit, chosen by the problem's size, and put back after.
 
-numpy's BLAS does the cost evaluations; scipy's own copy does the solver's
-vector work, which more threads only slow down.  The limits are set through
+numpy's BLAS does the numpy kernel's products, scipy's own copy the compiled
+kernel's and the solver's vector work: both get the same threads, one below
+:data:`PARALLEL_FLOPS` per evaluation (where a second thread costs more than
+it gives, in the solver's work most of all).  The limits are set through
 threadpoolctl's own API, in the thread that runs the fit, and put back by it.
 """
 
@@ -22,18 +24,11 @@ _running = 0  # fits inside blas_threads now, in any thread
 
 @cache
 def _blas():
-    """The process's BLAS libraries: (numpy's, the others).
-
-    Looked up once: it reads the process's map of loaded libraries, which
-    takes longer than the rest of a small fit's set-up.
-    """
+    """The process's BLAS libraries, looked up once: it reads the process's map of loaded
+    libraries, which takes longer than the rest of a small fit's set-up."""
     from threadpoolctl import ThreadpoolController
 
-    blas = ThreadpoolController().select(user_api="blas")
-    paths = [c.filepath for c in blas.lib_controllers]
-    numpy_paths = [p for p in paths if "numpy" in p] or paths
-    return (blas.select(filepath=numpy_paths),
-            blas.select(filepath=[p for p in paths if p not in numpy_paths]))
+    return ThreadpoolController().select(user_api="blas")
 
 
 def _wanted(n_threads, layer_sizes, n_rows, available):
@@ -48,9 +43,9 @@ def _wanted(n_threads, layer_sizes, n_rows, available):
 
 @contextmanager
 def blas_threads(n_threads, layer_sizes, n_rows):
-    """Run a fit under the threads :func:`_wanted` gives numpy's BLAS, one for the others.
+    """Run a fit under the threads :func:`_wanted` gives every BLAS library.
 
-    Yields numpy's BLAS threads.  The first fit to start sets the limits and
+    Yields the threads.  The first fit to start sets the limits and
     the same fit puts back what it found.  A fit that starts while another
     runs sets nothing: a thread that did not set the limits cannot change
     them (OpenBLAS's limit is process-wide, and threadpoolctl lets one
@@ -60,14 +55,13 @@ def blas_threads(n_threads, layer_sizes, n_rows):
     global _running
     with ExitStack() as limits:
         with _lock:
-            numpy_blas, others = _blas()
-            in_force = max((c.num_threads for c in numpy_blas.lib_controllers), default=1)
+            blas = _blas()
+            in_force = max((c.num_threads for c in blas.lib_controllers), default=1)
             threads = in_force
             if _running == 0:
                 threads = max(1, min(_wanted(n_threads, layer_sizes, n_rows, in_force),
                                      in_force))
-                limits.enter_context(numpy_blas.limit(limits=threads))
-                limits.enter_context(others.limit(limits=1))
+                limits.enter_context(blas.limit(limits=threads))
             _running += 1
         try:
             yield threads

@@ -176,8 +176,9 @@ class Result(NamedTuple):
 def check_fit_memory(layer_sizes, n_rows, itemsize, solver, available=None):
     """Refuse, before anything is allocated, a fit whose arrays cannot fit in memory.
 
-    The package's one estimate of a fit's memory.  Per row: three arrays per
-    hidden unit (activation, error, slope) and a row of ones per hidden layer,
+    The package's one estimate of a fit's memory.  Per row: four arrays per
+    hidden unit (activation, slope, and two for the errors passed down) and a
+    row of ones per hidden layer,
     five per output (targets, pre-activation, cost terms, exponentials,
     error), and four for the labels, their codes, the row hashes and weights.
     Per parameter, in float64: L-BFGS-B's
@@ -189,7 +190,7 @@ def check_fit_memory(layer_sizes, n_rows, itemsize, solver, available=None):
     """
     n_params = Network(layer_sizes).n_params
     hidden, outputs = layer_sizes[1:-1], layer_sizes[-1]
-    per_row = 3 * sum(hidden) + len(hidden) + 5 * outputs + 4
+    per_row = 4 * sum(hidden) + len(hidden) + 5 * outputs + 4
     vectors = n_params + 12 if solver == "BFGS" else 2 * LBFGS_MEMORY + 24
     needed = itemsize * (n_rows * per_row + 3 * np.getbufsize()) + 8 * n_params * vectors
     if solver == "BFGS" and 8 * n_params**2 > needed / 2:

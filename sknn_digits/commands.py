@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ._data import json_label
 from ._files import check_writable, write_atomic, write_atomic_all
 from ._observers import Progress, observing
 
@@ -397,6 +396,8 @@ def run_predict(args):
 
     pictures = _picture_input(model, known, args)
     invert = {"auto": "auto", "yes": True, "no": False}[args.invert]
+    from ._data import json_label
+
     transformer = DigitImageTransformer(layout=pictures.layout, invert=invert)
     results, failed = [], 0
     for path in args.images:  # each picture on its own: one bad file spoils no other
@@ -425,6 +426,7 @@ def run_predict(args):
 
 def _predict_rows(model, args):
     """``predict --data``: every row's label, printed or written as Kaggle's submission."""
+    from ._data import json_label
     from .datasets import load_rows
 
     X = load_rows(args.data, model.n_features_in_, args.label_column)

@@ -179,7 +179,6 @@ class _Buffers:
         if logistic_output:
             self.scratch, self.terms = np.empty_like(self.z), np.empty_like(self.z)
         self.first_grad_t = np.empty(layer_sizes[1::-1], dtype)
-        self.penalty = np.empty(max(a * b for a, b in zip(layer_sizes, layer_sizes[1:])), dtype)
         self.ones = np.ones(n_rows, dtype)
 
     @classmethod
@@ -200,17 +199,23 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
     blocks = network.theta_blocks(params)  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
     grad_blocks = network.theta_blocks(grad)
-    buffers = _Buffers.of(network, X.shape[0], dtype)
     if sample_weight is None:
         m = X.shape[0] if normaliser is None else normaliser
         scale = None  # equal weights: 1/m applied once, to the gradient
     else:
         m = float(np.sum(sample_weight)) if normaliser is None else normaliser
         scale = (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1)
-    # exp(-z) overflowing to inf gives the sigmoid 1 / (1 + inf) = 0, its limit.
-    with np.errstate(over="ignore"):
-        J = _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers,
-                           1.0 / m if scale is None else None)
+    unit = 1.0 / m if scale is None else 1.0
+    compiled = _whole_evaluation(network, X, Y, params)
+    if compiled is not None:  # _backpropagate's passes in one compiled call
+        J = compiled.loss_gradient(network.layer_sizes, network.output == "softmax", X, Y,
+                                   None if scale is None else scale.reshape(-1), unit,
+                                   params, grad, _work(network, X.shape[0], dtype))
+    else:
+        # exp(-z) overflowing to inf gives the sigmoid 1 / (1 + inf) = 0, its limit.
+        with np.errstate(over="ignore"):
+            J = _backpropagate(network, blocks, grad_blocks, X, Y, scale,
+                               _Buffers.of(network, X.shape[0], dtype), unit)
 
     # The penalty alpha/(2m) sum W^2 (biases free), and the 1/m of equal weights.
     squares = 0.0
@@ -219,21 +224,49 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
     for block, grad_block in zip(blocks, grad_blocks):
         W = block[1:]
         squares += float(np.vdot(W, W))
-        if alpha:  # + (alpha / m) W, through the first layer's transposed buffer
-            grad_block[1:] += np.multiply(W, alpha / m, out=buffers.penalty[:W.size].reshape(
-                W.shape))
+        if alpha:  # + (alpha / m) W
+            grad_block[1:] += np.multiply(W, alpha / m, out=_penalty_buffer(network, dtype)[
+                :W.size].reshape(W.shape))
     return J + alpha / (2 * m) * squares, grad
 
 
-def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers, unit=None):
+def _whole_evaluation(network, X, Y, params):
+    """The compiled loops' whole evaluation, if it takes this problem, else None: sigmoid
+    hidden layers (at least one), a logistic or softmax output, dense C-ordered ``X``."""
+    if (network.activation != "logistic" or network.output not in ("logistic", "softmax")
+            or len(network.layer_sizes) < 3 or sparse.issparse(X) or X.shape[0] == 0
+            or not isinstance(Y, np.ndarray)):
+        return None
+    return _compiled(X, Y, params)
+
+
+def _work(network, n_rows, dtype):
+    """The compiled evaluation's buffers for this shape, kept in ``network``'s workspace."""
+    ws, key = network.workspace(), (network.layer_sizes, n_rows, dtype)
+    if ws.get("work key") != key:
+        ws["work"] = np.empty(_fused.workspace_size(network.layer_sizes, n_rows), dtype)
+        ws["work key"] = key
+    return ws["work"]
+
+
+def _penalty_buffer(network, dtype):
+    """A kept buffer for the largest layer's ``(alpha / m) W``."""
+    ws, sizes = network.workspace(), network.layer_sizes
+    size = max(a * b for a, b in zip(sizes, sizes[1:]))
+    buffer = ws.get("penalty")
+    if buffer is None or buffer.size != size or buffer.dtype != dtype:
+        buffer = ws["penalty"] = np.empty(size, dtype)
+    return buffer
+
+
+def _backpropagate(network, blocks, grad_blocks, X, Y, scale, buffers, unit=1.0):
     """The data term of ``J``; its gradient written into ``grad_blocks``.
 
-    ``unit``, when given, multiplies the output error before it is passed
-    back (equal weights' ``1/m``: on the output's few columns rather than on
-    the whole gradient).
+    ``unit`` multiplies the output error before it is passed back (equal
+    weights' ``1/m``: on the output's few columns rather than on the whole
+    gradient).
     """
     z_out = _forward_transposed(network, blocks, X, buffers)
-    unit = 1.0 if unit is None else unit
     # Cost (data term) and the output error delta_L = w (h - y)   (BP1).
     if network.output == "logistic":
         J, delta = _logistic_output(z_out, Y, scale, unit, buffers)
