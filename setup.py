@@ -17,8 +17,12 @@ from setuptools import Extension, setup
 compile_args = [] if sys.platform == "win32" else ["-O3", "-ffast-math"]
 link_args = ["-lm"] if sys.platform.startswith("linux") else []
 
-setup(ext_modules=cythonize(
+extensions = cythonize(
     [Extension("sknn_digits.core._fused", ["sknn_digits/core/_fused.pyx"],
                include_dirs=["sknn_digits/core"], extra_compile_args=compile_args,
-               extra_link_args=link_args, optional=True)],
-    compiler_directives={"language_level": 3}, quiet=True))
+               extra_link_args=link_args)],
+    compiler_directives={"language_level": 3}, quiet=True)
+for extension in extensions:  # cythonize's copies drop the flag: set it on them
+    extension.optional = True  # a failed build leaves the numpy kernel, not a failed install
+
+setup(ext_modules=extensions)
