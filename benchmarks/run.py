@@ -45,7 +45,7 @@ from sknn_digits import (
 )
 from sknn_digits._files import write_atomic
 from sknn_digits._observers import Observer, observing
-from sknn_digits.core import Network, unpack
+from sknn_digits.core import Network, kernel, unpack
 from sknn_digits.initialization import initial_params
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -195,11 +195,11 @@ def cost_against_floor(report, sizes, repeats):
         rows.append([f"{m}×{n}, {h} hidden, {k} out", threads, f"{t['floor'] * 1e3:.2f}",
                      f"{t['objective'] * 1e3:.2f} (**{t['objective'] / t['floor']:.2f}**)",
                      f"{t['course'] * 1e3:.2f} (**{t['course'] / t['floor']:.2f}**)",
-                     _met(worst, 1.3)])
+                     _met(worst, 1.15)])
     report.table(
         "One evaluation of J and its gradient against its floor",
         ["problem", "BLAS threads", "floor (ms)", "a fit's objective (ms, ratio)",
-         "nn_cost_function (ms, ratio)", "goal ≤ 1.3 met"],
+         "nn_cost_function (ms, ratio)", "goal ≤ 1.15 met"],
         rows,
         "The floor is the five matrix products backpropagation cannot avoid (X·W1, A·W2, "
         "Aᵀ·δ3, δ3·W2ᵀ, Xᵀ·δ2), one exp over the hidden pre-activations and the softplus "
@@ -284,12 +284,12 @@ def fits_against_mlp(report, datasets, repeats, seeds=(0, 1, 2)):
                      f"{t['mlp']:.2f} ({iterations(theirs)} it.)", f"{t['mlp default']:.2f}",
                      f"**{ratios[label]:.2f}** (worst run {worst:.2f})",
                      f"{t['ours'] / t['mlp default']:.2f}", f"{a_ours:.4f}", f"{a_mlp:.4f}",
-                     _met(worst, 0.8) if abs(a_ours - a_mlp) <= 0.003 else "accuracy"])
+                     _met(worst, 0.7) if abs(a_ours - a_mlp) <= 0.003 else "accuracy"])
     report.table(
         "A whole fit against MLPClassifier(solver='lbfgs', activation='logistic')",
         ["data", "problem", "ours, 1 thread (s)", "MLP, 1 thread (s)", "MLP, default threads (s)",
          "ratio to MLP at 1 thread", "ratio to MLP default", "ours: held-out acc.",
-         "MLP: held-out acc.", "goal ≤ 0.8 met"],
+         "MLP: held-out acc.", "goal ≤ 0.7 met"],
         rows,
         f"Fits of {len(seeds)} seeds each, summed. Same hidden sizes, alpha = 1, max_iter and "
         "tol = 1e-4, and each stops by its own default rule: MLPClassifier's L-BFGS-B when "
@@ -443,17 +443,17 @@ def grid_search_against_mlp(report, X, y, hidden, repeats):
         close = abs(grids["ours"].best_score_ - grids["mlp"].best_score_) <= 0.005
         rows.append([n_jobs, f"{t['ours']:.1f}", f"{t['mlp']:.1f}", f"**{ratios[n_jobs]:.2f}**",
                      f"{grids['ours'].best_score_:.4f}", f"{grids['mlp'].best_score_:.4f}",
-                     _met(ratios[n_jobs], 0.7) if close else "accuracy"])
+                     _met(ratios[n_jobs], 0.6) if close else "accuracy"])
     report.table(
         f"GridSearchCV: the README's search (alpha in [0.1, 1.0, 3.0] × hidden in "
         f"{[h if isinstance(h, int) else tuple(h) for h in hidden]} × 5 folds)",
         ["n_jobs", "ours (s)", "MLPClassifier (s)", "time ratio", "ours: best CV acc.",
-         "MLP: best CV acc.", "goal ≤ 0.7 met"],
+         "MLP: best CV acc.", "goal ≤ 0.6 met"],
         rows,
         f"MinMaxScaler + classifier on the README's training split of the bundled digits "
         f"({len(X_train)} rows), each estimator with its defaults and its default threads "
         "(under n_jobs=2, joblib gives each worker one BLAS thread). n_jobs=2: medians of "
-        f"{repeats} interleaved runs. Goal ≤ 0.7 at equal best CV accuracy (within half a "
+        f"{repeats} interleaved runs. Goal ≤ 0.6 at equal best CV accuracy (within half a "
         "point).",
     )
     return ratios[2]
@@ -483,6 +483,17 @@ def grid_search_backends(report, X, y, hidden, repeats):
     scores = {}
     t = interleaved({backend: search(backend) for backend in (None, "loky", "threading")},
                     repeats)
+
+    def mlp_search(backend):  # MLPClassifier's own ratio, measured beside ours
+        def run():
+            grid = _readme_search(MLPClassifier(activation="logistic", solver="lbfgs",
+                                                random_state=0), hidden, 2)
+            with parallel_config(backend=backend):
+                grid.fit(X_train, y_train)
+        return run
+
+    t_mlp = interleaved({backend: mlp_search(backend) for backend in ("loky", "threading")},
+                        repeats)
     same = all(np.array_equal(scores[None], scores[b]) for b in ("loky", "threading"))
     ratio_loky, ratio_sequential = t["threading"] / t["loky"], t["threading"] / t[None]
     rows = [["sequential (n_jobs=1)", f"{t[None]:.1f}", f"{switches[None]}", "1.00"],
@@ -498,9 +509,11 @@ def grid_search_backends(report, X, y, hidden, repeats):
         f"{'equal' if same else '**not equal**'} across the three. Threads take "
         f"**{ratio_loky:.2f}×** loky's time (goal ≤ 1.2: "
         f"{_met(ratio_loky, 1.2).strip('*')}) and {ratio_sequential:.2f}× the sequential "
-        f"search's (goal ≤ 1: {_met(ratio_sequential, 1.0).strip('*')}). A thread waits "
-        "each time it wants the interpreter lock back from the other: after every numpy "
-        "call that released it, and around L-BFGS-B's own step, which holds it.",
+        f"search's (goal ≤ 1: {_met(ratio_sequential, 1.0).strip('*')}); MLPClassifier's "
+        f"same search takes {t_mlp['threading'] / t_mlp['loky']:.2f}× its loky time in "
+        f"threads ({t_mlp['threading']:.1f} s against {t_mlp['loky']:.1f} s). The compiled "
+        "kernel evaluates without the interpreter lock; a thread still waits for it around "
+        "L-BFGS-B's own step, which holds it.",
     )
     return ratio_loky
 def _import_both():
@@ -721,13 +734,13 @@ def plot(path, floor_bars, fit_ratios, grid_ratio, f32_speedup):
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 9),
                                       height_ratios=[len(floor_bars), len(fit_ratios) + 2])
     _bar_panel(top, [label.replace("\n", ", ") for label, _ in floor_bars],
-               [ratio for _, ratio in floor_bars], "#4c72b0", 1.3, "goal 1.3",
+               [ratio for _, ratio in floor_bars], "#4c72b0", 1.15, "goal 1.15",
                "evaluation time / its floor (the slower entry)",
                "Cost and gradient against the floor")
     _bar_panel(bottom, [*(f"fit {label}" for label in fit_ratios), "grid search, n_jobs=2",
                         "float32 (1 / speed-up)"],
                [*fit_ratios.values(), grid_ratio, 1 / f32_speedup], "#55a868",
-               0.8, "goal 0.8 (float32: 0.625)", "time ratio (lower is faster)",
+               0.7, "goal 0.7 (grid search 0.6, float32 0.625)", "time ratio (lower is faster)",
                "sknn_digits / MLPClassifier at one thread; float32 / float64")
     fig.tight_layout()
     write_atomic(path, lambda temporary: fig.savefig(temporary, format="png", dpi=100),
@@ -769,7 +782,8 @@ def main(argv=None):
                      for i in threadpool_info() if i["user_api"] == "blas")
     header = (f"sknn_digits {sknn_digits.__version__}, numpy {np.__version__}, scipy "
               f"{scipy.__version__}, scikit-learn {sklearn.__version__}, Python "
-              f"{platform.python_version()}, {platform.machine()}, BLAS: {blas}"
+              f"{platform.python_version()}, {platform.machine()}, kernel: {kernel()}, "
+              f"BLAS: {blas}"
               f"{' (--quick)' if quick else ''}")
     print(header, "\n")
     if args.update_docs:
