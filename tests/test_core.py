@@ -432,15 +432,18 @@ def test_aligned_copies_only_what_is_misaligned():
     np.testing.assert_array_equal(fixed, x)
 
 
-@pytest.fixture(params=["numpy", "compiled"])
+@pytest.fixture(params=["numpy", "compiled", "compiled loops"])
 def kernel(request, monkeypatch):
-    """Each kernel in turn: the numpy one, and the compiled loops where they were built."""
+    """Each kernel in turn: the numpy one; where the compiled one was built, its whole
+    evaluation (small problems) and its loops between numpy's products (large ones)."""
     from sknn_digits.core import numpy_kernel
 
     if request.param == "numpy":
         monkeypatch.setattr(numpy_kernel, "_fused", None)
     elif numpy_kernel.kernel() != "compiled":
         pytest.skip("the compiled kernel was not built here (no compiler at install time)")
+    elif request.param == "compiled loops":  # every problem counts as large
+        monkeypatch.setattr(numpy_kernel, "SMALL_EVALUATION_FLOPS", 0)
     return request.param
 
 

@@ -142,15 +142,18 @@ def workspace_size(layer_sizes, Py_ssize_t m):
 
 def loss_gradient(layer_sizes, bint softmax, const floating[:, ::1] X,
                   const floating[:, ::1] Y, const floating[::1] weights, double unit,
-                  const floating[::1] params, floating[::1] grad, floating[::1] work):
-    """The data term of ``J`` for sigmoid hidden layers, dense ``X``; its gradient in ``grad``.
+                  double penalty, const floating[::1] params, floating[::1] grad,
+                  floating[::1] work):
+    """``(data term of J, sum of squared weights)`` for sigmoid hidden layers and dense
+    ``X``; the gradient, ``penalty * W`` added to each weight's, in ``grad``.
 
     :func:`~sknn_digits.core.numpy_kernel._backpropagate`'s forward and backward passes
     (BP1-BP4) in one call without the interpreter lock: the same products, through
     scipy's BLAS, and the same fused loops.  ``params`` and ``grad`` hold each layer's
     ``Theta_l^T = [b_l; W_l]`` one after another; ``weights`` (divided by ``m``) or
-    ``unit`` scale the output error as in :func:`output`; ``work`` holds
-    :func:`workspace_size` values.  At least one hidden layer.
+    ``unit`` scale the output error as in :func:`output`; ``penalty`` is the
+    regulariser's ``alpha / m``; ``work`` holds :func:`workspace_size` values.  At least
+    one hidden layer.
     """
     cdef Py_ssize_t L = len(layer_sizes) - 1  # layers of weights
     cdef Py_ssize_t m = X.shape[0], l, i, j
@@ -169,7 +172,8 @@ def loss_gradient(layer_sizes, bint softmax, const floating[:, ::1] X,
     cdef floating *swap
     cdef floating total
     cdef int rows = <int>m, widest = 0, n_out
-    cdef double J
+    cdef double J, squares = 0.0
+    cdef floating weight, step = <floating>penalty
     if L < 2 or L > 63:
         raise ValueError("the compiled evaluation takes 1 to 62 hidden layers")
     if weights is not None:
@@ -240,4 +244,10 @@ def loss_gradient(layer_sizes, bint softmax, const floating[:, ::1] X,
         for j in range(size[1]):
             for i in range(size[0]):
                 G[offset[0] + size[1] + i * size[1] + j] = Wk[first_at + j * size[0] + i]
-    return J
+        # The penalty alpha/(2m) sum W^2 (biases free): its sum here, its gradient added.
+        for l in range(L):
+            for i in range(offset[l] + size[l + 1], offset[l] + (1 + size[l]) * size[l + 1]):
+                weight = P[i]
+                squares += <double>weight * weight
+                G[i] += step * weight
+    return J, squares

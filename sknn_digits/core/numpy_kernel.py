@@ -196,46 +196,57 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
     """:meth:`Network.loss_gradient` for numpy arrays and scipy.sparse ``X``: BP1-BP4."""
     dtype = _compute_dtype(X)
     params, X = _numpy_params(params, dtype), aligned(X)
-    blocks = network.theta_blocks(params)  # Theta_l^T = [b_l; W_l]
     grad = np.empty(network.n_params, dtype=dtype)
-    grad_blocks = network.theta_blocks(grad)
     if sample_weight is None:
         m = X.shape[0] if normaliser is None else normaliser
-        scale = None  # equal weights: 1/m applied once, to the gradient
+        scale = None  # equal weights: 1/m applied once, to the output error
     else:
         m = float(np.sum(sample_weight)) if normaliser is None else normaliser
         scale = (np.asarray(sample_weight, dtype=dtype) / m).reshape(-1, 1)
     unit = 1.0 / m if scale is None else 1.0
     compiled = _whole_evaluation(network, X, Y, params)
-    if compiled is not None:  # _backpropagate's passes in one compiled call
-        J = compiled.loss_gradient(network.layer_sizes, network.output == "softmax", X, Y,
-                                   None if scale is None else scale.reshape(-1), unit,
-                                   params, grad, _work(network, X.shape[0], dtype))
+    if compiled is not None:  # all below, penalty included, in one compiled call
+        J, squares = compiled.loss_gradient(
+            network.layer_sizes, network.output == "softmax", X, Y,
+            None if scale is None else scale.reshape(-1), unit, alpha / m, params, grad,
+            _work(network, X.shape[0], dtype))
     else:
+        blocks, grad_blocks = network.theta_blocks(params), network.theta_blocks(grad)
         # exp(-z) overflowing to inf gives the sigmoid 1 / (1 + inf) = 0, its limit.
         with np.errstate(over="ignore"):
             J = _backpropagate(network, blocks, grad_blocks, X, Y, scale,
                                _Buffers.of(network, X.shape[0], dtype), unit)
-
-    # The penalty alpha/(2m) sum W^2 (biases free), and the 1/m of equal weights.
-    squares = 0.0
+        # The penalty alpha/(2m) sum W^2 (biases free): its sum, and (alpha / m) W added.
+        squares = 0.0
+        for block, grad_block in zip(blocks, grad_blocks):
+            W = block[1:]
+            squares += float(np.vdot(W, W))
+            if alpha:
+                grad_block[1:] += np.multiply(W, alpha / m, out=_penalty_buffer(network, dtype)[
+                    :W.size].reshape(W.shape))
     if scale is None:  # equal weights: the gradient's 1/m went into the output error
         J /= m
-    for block, grad_block in zip(blocks, grad_blocks):
-        W = block[1:]
-        squares += float(np.vdot(W, W))
-        if alpha:  # + (alpha / m) W
-            grad_block[1:] += np.multiply(W, alpha / m, out=_penalty_buffer(network, dtype)[
-                :W.size].reshape(W.shape))
     return J + alpha / (2 * m) * squares, grad
 
 
+#: Below this many multiply-adds per evaluation the compiled kernel does the whole
+#: evaluation in one call: the Python calls between numpy's products cost a measurable
+#: share there.  Above it the products dominate, and numpy's BLAS, which scales better
+#: over threads, does them (with the compiled loops between).  Fits run on one BLAS
+#: thread below it (:mod:`sknn_digits._threads`).
+SMALL_EVALUATION_FLOPS = 3e7
+
+
 def _whole_evaluation(network, X, Y, params):
-    """The compiled loops' whole evaluation, if it takes this problem, else None: sigmoid
-    hidden layers (at least one), a logistic or softmax output, dense C-ordered ``X``."""
+    """The compiled kernel, if it takes this evaluation whole, else None: sigmoid hidden
+    layers (at least one), a logistic or softmax output, dense C-ordered ``X``, and fewer
+    than :data:`SMALL_EVALUATION_FLOPS` multiply-adds."""
+    sizes = network.layer_sizes
     if (network.activation != "logistic" or network.output not in ("logistic", "softmax")
-            or len(network.layer_sizes) < 3 or sparse.issparse(X) or X.shape[0] == 0
-            or not isinstance(Y, np.ndarray)):
+            or len(sizes) < 3 or sparse.issparse(X) or X.shape[0] == 0
+            or not isinstance(Y, np.ndarray)
+            or 3 * X.shape[0] * sum(a * b for a, b in zip(sizes, sizes[1:]))
+            >= SMALL_EVALUATION_FLOPS):
         return None
     return _compiled(X, Y, params)
 
