@@ -11,15 +11,12 @@ import threading
 from contextlib import ExitStack, contextmanager
 from functools import cache
 
-from .core.numpy_kernel import SMALL_EVALUATION_FLOPS
-
 __all__ = ["PARALLEL_FLOPS", "blas_threads"]
 
 
 #: From this many multiply-adds per cost evaluation on, more BLAS threads pay
-#: off (measured by ``benchmarks/run.py``; see the performance page).  The same size
-#: divides the compiled kernel's whole evaluations from the numpy kernel's.
-PARALLEL_FLOPS = SMALL_EVALUATION_FLOPS
+#: off (measured by ``benchmarks/run.py``; see the performance page).
+PARALLEL_FLOPS = 3e7
 
 _lock = threading.Lock()
 _running = 0  # fits inside blas_threads now, in any thread

@@ -230,11 +230,11 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
 
 
 #: Below this many multiply-adds per evaluation the compiled kernel does the whole
-#: evaluation in one call: the Python calls between numpy's products cost a measurable
-#: share there.  Above it the products dominate, and numpy's BLAS, which scales better
-#: over threads, does them (with the compiled loops between).  Fits run on one BLAS
-#: thread below it (:mod:`sknn_digits._threads`).
-SMALL_EVALUATION_FLOPS = 3e7
+#: evaluation in one call, its products through scipy's BLAS: as fast as numpy's or
+#: faster there, on one thread or two, without the Python calls between them.  Above it
+#: the products dominate and numpy's BLAS, which scales better over threads, does them
+#: (with the compiled loops between): measured on the performance page.
+SMALL_EVALUATION_FLOPS = 1e9
 
 
 def _whole_evaluation(network, X, Y, params):
