@@ -1,6 +1,7 @@
 """Tests of sknn_digits._threads: how many BLAS threads a fit gets, set and put back."""
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -162,3 +163,33 @@ def test_a_small_fit_in_a_thread_runs_on_one_blas_thread_after_the_main_thread_s
     worker.start()
     worker.join(timeout=60)
     assert seen == [{1}]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_fit_in_a_forked_child_runs_and_leaves_the_limits_alone(small_digits):
+    """The limits are changed by a thread of the module's own, which a forked child does not
+    have: a child's fit waited on it for ever."""
+    import os
+
+    X, y = small_digits
+    BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)  # the parent's setter exists
+    pid = os.fork()
+    if pid == 0:  # the child: fit, then leave at once with the verdict as exit status
+        code = 1
+        try:
+            before = _blas_threads()
+            BackpropMLPClassifier(max_iter=3, random_state=0).fit(X, y)
+            code = 0 if _blas_threads() == before else 2
+        finally:
+            os._exit(code)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        pytest.fail("the child's fit did not finish")
+    assert os.waitstatus_to_exitcode(status) == 0
