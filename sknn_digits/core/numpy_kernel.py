@@ -102,12 +102,17 @@ def _logistic_output(z, Y, scale, unit, buffers):
     np.maximum(e, numerator, out=numerator)  # 1 where z > 0, e where z < 0 (e = 1 at 0)
     np.add(e, 1.0, out=delta)
     np.divide(numerator, delta, out=delta)
-    delta -= Y
+    return J, _error(delta, Y, scale, unit)
+
+
+def _error(h, Y, scale, unit):
+    """The output error ``w unit (h - y)`` (BP1), written over ``h``."""
+    h -= Y
     if scale is not None:
-        delta *= scale
+        h *= scale
     if unit != 1.0:
-        delta *= unit
-    return J, delta
+        h *= unit
+    return h
 
 
 def _softmax_output(z, Y, scale, unit, buffers):
@@ -130,12 +135,7 @@ def _softmax_output(z, Y, scale, unit, buffers):
     losses = np.log(total[:, 0]) * Y.sum(axis=1) - shifted.sum(axis=1)
     J = float(losses.sum()) if scale is None else float(np.vdot(scale, losses))
     h /= total
-    h -= Y
-    if scale is not None:
-        h *= scale
-    if unit != 1.0:
-        h *= unit
-    return J, h
+    return J, _error(h, Y, scale, unit)
 
 
 def _generic_output(output, z, Y, scale, unit):
@@ -143,13 +143,7 @@ def _generic_output(output, z, Y, scale, unit):
     out = OUTPUTS[output]
     losses = out.loss(z, Y)
     J = float(losses.sum()) if scale is None else float(np.vdot(scale, losses))
-    delta = out.h(z)
-    delta -= Y
-    if scale is not None:
-        delta *= scale
-    if unit != 1.0:
-        delta *= unit
-    return J, delta
+    return J, _error(out.h(z), Y, scale, unit)
 
 
 class _Buffers:
