@@ -131,8 +131,18 @@ def test_same_random_state_gives_bit_identical_weights_across_processes():
         "clf = BackpropMLPClassifier(max_iter=20, random_state=0).fit(X, y)\n"
         "print(hashlib.sha256(b''.join(t.tobytes() for t in clf.thetas_)).hexdigest())\n"
     )
+    # The other process imports this very package: from the source folder, Python would
+    # take the source tree, which holds no compiled kernel, over the installed build.
+    import os
+
+    import sknn_digits
+
+    package_parent = os.path.dirname(os.path.dirname(sknn_digits.__file__))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [package_parent, os.environ.get("PYTHONPATH", "")])}
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           timeout=120, check=True).stdout.strip()
+                           timeout=120, check=True, env=env,
+                           cwd=package_parent).stdout.strip()
     assert other == _weights_digest(_fit(X_OK, Y_OK)) == _weights_digest(_fit(X_OK, Y_OK))
 
 
