@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from functools import cache
 
+from .core.numpy_kernel import evaluation_flops
+
 __all__ = ["PARALLEL_FLOPS", "blas_threads"]
 
 
@@ -61,8 +63,7 @@ def _wanted(n_threads, layer_sizes, n_rows, available):
     share of the cores)."""
     if n_threads is not None:
         return n_threads
-    flops = 3 * n_rows * sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:]))
-    return 1 if flops < PARALLEL_FLOPS else available
+    return 1 if evaluation_flops(layer_sizes, n_rows) < PARALLEL_FLOPS else available
 
 
 @contextmanager

@@ -211,16 +211,20 @@ def _numpy_loss_gradient(network, params, X, Y, sample_weight, normaliser, alpha
             J = _backpropagate(network, blocks, grad_blocks, X, Y, scale,
                                _Buffers.of(network, X.shape[0], dtype), unit)
         # The penalty alpha/(2m) sum W^2 (biases free): its sum, and (alpha / m) W added.
-        squares = 0.0
+        squares, penalty = 0.0, _penalty_buffer(network, dtype)
         for block, grad_block in zip(blocks, grad_blocks):
             W = block[1:]
             squares += float(np.vdot(W, W))
             if alpha:
-                grad_block[1:] += np.multiply(W, alpha / m, out=_penalty_buffer(network, dtype)[
-                    :W.size].reshape(W.shape))
+                grad_block[1:] += np.multiply(W, alpha / m, out=penalty[:W.size].reshape(W.shape))
     if scale is None:  # equal weights: the gradient's 1/m went into the output error
         J /= m
     return J + alpha / (2 * m) * squares, grad
+
+
+def evaluation_flops(layer_sizes, n_rows):
+    """Multiply-adds of one evaluation's products (forward, error passed back, gradient)."""
+    return 3 * n_rows * sum(a * b for a, b in zip(layer_sizes, layer_sizes[1:]))
 
 
 #: Below this many multiply-adds per evaluation the compiled kernel does the whole
@@ -239,8 +243,7 @@ def _whole_evaluation(network, X, Y, params):
     if (network.activation != "logistic" or network.output not in ("logistic", "softmax")
             or len(sizes) < 3 or sparse.issparse(X) or X.shape[0] == 0
             or not isinstance(Y, np.ndarray)
-            or 3 * X.shape[0] * sum(a * b for a, b in zip(sizes, sizes[1:]))
-            >= SMALL_EVALUATION_FLOPS):
+            or evaluation_flops(sizes, X.shape[0]) >= SMALL_EVALUATION_FLOPS):
         return None
     return _compiled(X, Y, params)
 
